@@ -1,0 +1,1 @@
+"""Report building from what a run wrote under reports/out/."""

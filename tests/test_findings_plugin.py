@@ -1,0 +1,106 @@
+"""A case that hits a finding is reported blocked against a given target and failed against
+the reference stack; each finding is written once with the cases it blocked."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CASES = textwrap.dedent('''
+    import pytest
+    from fixtures.findings import Blocked, ContractFinding, Finding
+
+    MISSING = Finding("missing", "POST /api/x/", "status [201]", "404 text/html")
+
+    @pytest.fixture
+    def needs_x():
+        raise ContractFinding(MISSING)
+
+    def test_setup_depends_on_a_missing_call(needs_x):
+        pass
+
+    def test_body_depends_on_a_missing_call():
+        raise ContractFinding(MISSING)
+
+    def test_precondition_absent():
+        raise Blocked("no staff credentials were given")
+
+    def test_real_failure():
+        assert 1 == 2
+
+    def test_passes():
+        assert True
+''')
+
+
+def run_cases(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, Path]:
+    (tmp_path / "test_cases.py").write_text(CASES)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in env.items() if not k.startswith("LC_")} | {"PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "fixtures.config", "-p", "fixtures.findings",
+         "-p", "no:cacheprovider", "-p", "no:xdist", "-ra", "--rootdir", str(tmp_path),
+         "-c", str(tmp_path / "pytest.ini"), "--out-dir", str(out),
+         "--junitxml", str(out / "junit.xml"), *options, str(tmp_path / "test_cases.py")],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    return result, out
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    root = ElementTree.parse(junit).getroot()  # noqa: S314 - our own pytest output
+    result = {}
+    for case in root.iter("testcase"):
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        result[case.get("name")] = kinds[0] if kinds else "passed"
+    return result
+
+
+def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_path):
+    result, out = run_cases(tmp_path, "--base-url", "http://127.0.0.1:9")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert outcomes(out / "junit.xml") == {
+        "test_setup_depends_on_a_missing_call": "skipped",
+        "test_body_depends_on_a_missing_call": "skipped",
+        "test_precondition_absent": "skipped",
+        "test_real_failure": "failure",
+        "test_passes": "passed",
+    }
+    assert "BLOCKED: [missing] POST /api/x/" in result.stdout
+    findings = json.loads((out / "findings.json").read_text())
+    assert [(f["kind"], f["call"], len(f["blocked_tests"])) for f in findings] == [
+        ("precondition", "-", 1), ("missing", "POST /api/x/", 2)]
+    assert "| missing | `POST /api/x/` |" in (out / "findings.md").read_text()
+
+
+def test_against_the_reference_stack_a_finding_is_a_failure(tmp_path):
+    result, out = run_cases(tmp_path)
+
+    assert result.returncode == 1
+    results = outcomes(out / "junit.xml")
+    assert results["test_body_depends_on_a_missing_call"] == "failure"
+    assert results["test_setup_depends_on_a_missing_call"] == "error"
+    assert results["test_passes"] == "passed"
+    assert len(json.loads((out / "findings.json").read_text())) == 2
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--base-url", "ftp://x", "--base-url must start with http"),
+    ("--seed", "abc", "--seed must be an integer"),
+    ("--otp-ttl", "ten", "--otp-ttl must be whole seconds"),
+])
+def test_bad_options_stop_the_run_with_a_clear_message(tmp_path, option, value, message):
+    extra = ("--base-url", "http://127.0.0.1:9") if option != "--base-url" else ()
+    result, _ = run_cases(tmp_path, option, value, *extra)
+
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr

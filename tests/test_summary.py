@@ -1,0 +1,48 @@
+"""The run summary counts blocked cases apart from skipped ones and names what failed."""
+
+from reports.summary import main, read_junit, render
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" time="12.5">
+  <testcase classname="suites.auth.test_login" name="test_by_email" time="0.1"/>
+  <testcase classname="suites.auth.test_login" name="test_by_phone" time="0.1">
+    <failure message="expected status 200, got 401">...</failure></testcase>
+  <testcase classname="suites.orders.test_x" name="test_blocked" time="0.0">
+    <skipped type="pytest.skip" message="BLOCKED: [missing] POST /api/orders/">x</skipped>
+  </testcase>
+  <testcase classname="suites.orders.test_y" name="test_skipped" time="0.0">
+    <skipped type="pytest.skip" message="other reason">x</skipped></testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_outcomes_separate_blocked_from_skipped(tmp_path):
+    (tmp_path / "junit.xml").write_text(JUNIT)
+    outcomes = read_junit(tmp_path / "junit.xml")
+    assert dict(outcomes.counts) == {"passed": 1, "failed": 1, "blocked": 1, "skipped": 1}
+    assert outcomes.failed == ["suites.auth.test_login::test_by_phone"]
+    assert outcomes.seconds == 12.5
+
+
+def test_a_run_with_a_failure_is_a_fail_and_names_it(tmp_path):
+    (tmp_path / "junit.xml").write_text(JUNIT)
+    findings = [{"kind": "missing", "call": "POST /api/orders/", "expected": "201",
+                 "got": "404", "blocked_tests": ["a"]}]
+    text = render(read_junit(tmp_path / "junit.xml"), findings, tmp_path, wall=30)
+    assert text.startswith("LaundryConnect e2e: FAIL - 4 cases: 1 passed, 1 failed, 1 blocked")
+    assert "failed: suites.auth.test_login::test_by_phone" in text
+    assert "[missing] POST /api/orders/ blocks 1 case(s)" in text
+
+
+def test_a_clean_run_passes_and_the_summary_is_written(tmp_path, capsys):
+    (tmp_path / "junit.xml").write_text(
+        '<testsuites><testsuite time="1"><testcase classname="a" name="b"/></testsuite>'
+        "</testsuites>")
+    assert main(["--out-dir", str(tmp_path), "--wall", "3"]) == 0
+    assert "PASS - 1 cases: 1 passed" in capsys.readouterr().out
+    assert "findings: none" in (tmp_path / "summary.md").read_text()
+
+
+def test_no_results_is_an_error_not_a_pass(tmp_path, capsys):
+    assert main(["--out-dir", str(tmp_path)]) == 2
+    assert "wrote no results" in capsys.readouterr().err
