@@ -1,0 +1,370 @@
+"""The stack launcher (`python -m reference.stack`): the process contract of ARCHITECTURE.md.
+
+The boot tests start real stacks (sandbox + backend) in child processes and prove that the
+launcher leaves nothing behind: no process, no listening port, no run database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reference import stack
+from reference.stack import StackError, ensure_port_free, parse_options, write_json_atomic
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BOOT_DEADLINE_SECONDS = 180
+EXIT_DEADLINE_SECONDS = 60
+SLEEP = shutil.which("sleep") or "/bin/sleep"
+STATE_KEYS = {
+    "base_url", "ws_url", "sandbox_url", "staff_email", "staff_password", "jwt_signing_key",
+    "otp_ttl_seconds", "profile", "log_dir", "pid",
+}
+
+
+# --- options and helpers, in process -----------------------------------------------------------
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """As the caller's environment, without the LC_* variables a developer may have exported."""
+    for name in list(os.environ):
+        if name.startswith("LC_"):
+            monkeypatch.delenv(name)
+
+
+def test_boot_defaults_to_free_ports_and_a_short_otp(clean_env):
+    _, options = parse_options(["boot", "--state-file", "state.json"])
+
+    assert (options.profile, options.port, options.sandbox_port) == ("embedded", 0, 0)
+    assert options.otp_ttl_seconds == stack.BOOT_OTP_TTL_SECONDS
+    assert options.workers == 1
+
+
+def test_serve_keeps_the_backend_otp_default_and_fixed_ports(clean_env):
+    _, options = parse_options(["serve"])
+
+    assert options.otp_ttl_seconds is None
+    assert (options.port, options.sandbox_port) == (8000, 8900)
+
+
+def test_scaled_defaults_to_three_workers(clean_env):
+    _, options = parse_options(["serve", "--profile", "scaled"])
+
+    assert options.workers == stack.DEFAULT_SCALED_WORKERS
+
+
+def test_environment_chooses_profile_and_otp(clean_env, monkeypatch):
+    monkeypatch.setenv("LC_PROFILE", "scaled")
+    monkeypatch.setenv("LC_OTP_TTL_SECONDS", "30")
+
+    _, options = parse_options(["boot", "--state-file", "s.json"])
+
+    assert options.profile == "scaled"
+    assert options.otp_ttl_seconds == 30
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["serve", "--workers", "2"], {}, "--workers applies to the scaled profile only"),
+        (["serve", "--port", "9000", "--sandbox-port", "9000"], {}, "must differ"),
+        (["serve", "--port", "70000"], {}, "from 0 to 65535"),
+        (["serve", "--otp-ttl", "0"], {}, "positive integer"),
+        (["serve", "--profile", "huge"], {}, "invalid choice"),
+        (["serve"], {"LC_PROFILE": "huge"}, "LC_PROFILE must be one of embedded, scaled"),
+        (["boot"], {}, "--state-file"),
+        (["boot", "--state-file", "s", "--watch-pid", "x"], {}, "positive integer"),
+    ],
+)
+def test_bad_command_lines_are_refused_with_a_reason(
+    clean_env, monkeypatch, capsys, argv, env, expected
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(SystemExit) as exited:
+        parse_options(argv)
+
+    assert exited.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_taken_port_is_a_clear_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        with pytest.raises(StackError) as error:
+            ensure_port_free("127.0.0.1", port, "--port")
+
+    assert f"port {port} on 127.0.0.1 is not available" in str(error.value)
+    assert "--port" in str(error.value)
+
+
+def test_state_is_written_whole_and_without_leftovers(tmp_path):
+    target = tmp_path / "state.json"
+
+    write_json_atomic(target, {"base_url": "http://127.0.0.1:1"})
+    write_json_atomic(target, {"base_url": "http://127.0.0.1:2"})
+
+    assert json.loads(target.read_text()) == {"base_url": "http://127.0.0.1:2"}
+    assert [path.name for path in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_serve_on_a_taken_port_fails_at_once(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = subprocess.run(
+            [sys.executable, "-m", "reference.stack", "serve", "--port", str(port),
+             "--sandbox-port", "0", "--log-dir", str(tmp_path)],
+            cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=60, check=False,
+        )
+
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is not available" in result.stderr
+    assert not (tmp_path / "backend.log").exists()
+
+
+# --- real boots --------------------------------------------------------------------------------
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("LC_")}
+    return {**env, **extra}
+
+
+def _children(pid: int) -> set[int]:
+    """Every live descendant of `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = stack.proc_stat(int(entry.name))
+            if stat is not None and stat[0] not in "ZX":
+                parents[int(entry.name)] = stat[1]
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _listening(url: str) -> bool:
+    host, port = url.split("//")[1].rsplit(":", 1)
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, int(port))) == 0
+
+
+@dataclass
+class Boot:
+    launcher: subprocess.Popen
+    state_file: Path
+    log_dir: Path
+    launcher_log: Path
+
+    def output(self) -> str:
+        return self.launcher_log.read_text(errors="replace")
+
+    def wait_state(self) -> dict:
+        """The state file's content, once the launcher has written it."""
+        deadline = time.monotonic() + BOOT_DEADLINE_SECONDS
+        while not self.state_file.exists():
+            if self.launcher.poll() is not None and not self.state_file.exists():
+                pytest.fail(f"the launcher exited with {self.launcher.returncode} without a "
+                            f"state file:\n{self.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no state file within {BOOT_DEADLINE_SECONDS} s:\n{self.output()}")
+            time.sleep(0.1)  # poll for the state file until the deadline
+        return json.loads(self.state_file.read_text())
+
+    def wait_exit(self) -> int:
+        try:
+            return self.launcher.wait(timeout=EXIT_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the launcher did not exit within {EXIT_DEADLINE_SECONDS} s:\n"
+                        f"{self.output()}")
+
+
+@pytest.fixture
+def boot(tmp_path) -> Iterator:
+    """Starts `python -m reference.stack boot` with extra arguments; stops what is left after."""
+    started: list[Boot] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Boot:
+        run = tmp_path / f"boot{len(started)}"
+        run.mkdir()
+        log = run / "launcher.log"
+        with log.open("wb") as out:
+            launcher = subprocess.Popen(
+                [sys.executable, "-m", "reference.stack", "boot",
+                 "--state-file", str(run / "state.json"), "--log-dir", str(run / "logs"), *args],
+                cwd=REPO_ROOT, env=env or _env(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        started.append(Boot(launcher, run / "state.json", run / "logs", log))
+        return started[-1]
+
+    yield start
+    for run in started:
+        if run.launcher.poll() is None:
+            run.launcher.terminate()
+            try:
+                run.launcher.wait(timeout=EXIT_DEADLINE_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(run.launcher.pid, signal.SIGKILL)
+                run.launcher.wait()
+
+
+@pytest.fixture
+def watched() -> Iterator[subprocess.Popen]:
+    """A throwaway process for the launcher to watch."""
+    process = subprocess.Popen([SLEEP, "600"])
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def _assert_healthy(state: dict) -> None:
+    with httpx.Client(trust_env=False, timeout=10) as http:
+        backend = http.get(f"{state['base_url']}/api/health/")
+        sandbox = http.get(f"{state['sandbox_url']}/_sandbox/health/")
+    assert backend.status_code == HTTPStatus.OK, backend.text
+    assert sandbox.status_code == HTTPStatus.OK, sandbox.text
+    assert sandbox.json()["status"] == "ok"
+
+
+def _assert_all_gone(run: Boot, state: dict, processes: set[int]) -> None:
+    alive = {pid for pid in processes if stack.pid_alive(pid)}
+    assert not alive, f"processes {alive} outlived the launcher:\n{run.output()}"
+    assert not _listening(state["base_url"]), "the backend port is still open"
+    assert not _listening(state["sandbox_url"]), "the sandbox port is still open"
+    assert not run.state_file.exists(), "the state file outlived the stack"
+    assert not list(run.log_dir.glob("data-*")), "the run's data folder was left behind"
+    assert (run.log_dir / "backend.log").read_text()
+
+
+def test_embedded_boot_stops_everything_when_the_watched_process_dies(boot, watched):
+    # given a stack booted for a watched process
+    run = boot("--watch-pid", str(watched.pid))
+    state = run.wait_state()
+    assert "error" not in state, state["error"]
+    assert state.keys() >= STATE_KEYS
+    assert state["profile"] == "embedded"
+    assert state["pid"] == run.launcher.pid
+    assert state["otp_ttl_seconds"] == stack.BOOT_OTP_TTL_SECONDS
+    assert state["ws_url"].startswith("ws://127.0.0.1:")
+    _assert_healthy(state)
+    processes = _children(run.launcher.pid)
+    assert set(state["processes"].values()) <= processes
+
+    # when the watched process dies
+    watched.kill()
+    watched.wait()
+
+    # then the launcher stops its children and exits cleanly
+    assert run.wait_exit() == 0, run.output()
+    _assert_all_gone(run, state, processes)
+
+
+def _postgres_databases(admin_url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(admin_url, connect_timeout=5) as connection:
+        rows = connection.execute("SELECT datname FROM pg_database").fetchall()
+    return {name for (name,) in rows}
+
+
+def _scaled_services_or_skip() -> str:
+    admin_url = stack.DEFAULT_PG_ADMIN_URL
+    try:
+        stack.postgres_check(admin_url)
+        stack.redis_check(stack.DEFAULT_REDIS_URL)
+    except StackError as error:
+        pytest.skip(f"the scaled profile needs PostgreSQL and Redis: {error}")
+    return admin_url
+
+
+def test_scaled_boot_runs_workers_and_drops_its_database_on_sigterm(boot):
+    admin_url = _scaled_services_or_skip()
+
+    # given a scaled stack with two workers
+    run = boot("--profile", "scaled", "--workers", "2")
+    state = run.wait_state()
+    assert "error" not in state, state["error"]
+    assert state["profile"] == "scaled"
+    assert state["workers"] == 2
+    assert state["database"].startswith("lc_")
+    assert state["database"] in _postgres_databases(admin_url)
+    _assert_healthy(state)
+    processes = _children(run.launcher.pid)
+    # the sandbox, the uvicorn supervisor and at least its two workers
+    assert len(processes) >= 4, processes
+
+    # when the launcher is asked to stop
+    run.launcher.send_signal(signal.SIGTERM)
+
+    # then everything is gone, the run database too
+    assert run.wait_exit() == 0, run.output()
+    _assert_all_gone(run, state, processes)
+    assert state["database"] not in _postgres_databases(admin_url)
+
+
+def test_failed_boot_writes_the_error_with_the_log_tail(boot):
+    # given a setting the backend refuses
+    run = boot(env=_env(LC_ACCESS_TOKEN_MINUTES="sixty"))
+
+    # when the launcher boots
+    state = run.wait_state()
+
+    # then it says which step failed, shows the log's tail, and exits non-zero
+    assert run.wait_exit() == 1
+    assert "failed with exit code" in state["error"], state["error"]
+    assert "--- last lines of" in state["error"]
+    assert "LC_ACCESS_TOKEN_MINUTES" in state["error"]
+    assert state["pid"] == run.launcher.pid
+    assert not list(run.log_dir.glob("data-*"))
+
+
+def test_unreachable_redis_fails_at_once_with_how_to_start_it(boot):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    run = boot("--profile", "scaled", env=_env(LC_REDIS_URL=f"redis://127.0.0.1:{closed_port}/0"))
+    state = run.wait_state()
+
+    assert run.wait_exit() == 1
+    assert "Redis is not reachable" in state["error"]
+    assert "redis-server --daemonize yes" in state["error"]
+    assert not (run.log_dir / "sandbox.log").exists()
+
+
+def test_missing_watched_process_is_an_error(boot, watched):
+    watched.kill()
+    watched.wait()
+
+    run = boot("--watch-pid", str(watched.pid))
+    state = run.wait_state()
+
+    assert run.wait_exit() == 1
+    assert f"--watch-pid {watched.pid} is not a running process" in state["error"]
