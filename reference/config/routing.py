@@ -1,0 +1,3 @@
+"""WebSocket routes (`/ws/...`); the chat and notification consumers are added here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,264 @@
+"""Settings of the reference backend, read from `LC_*` environment variables only.
+
+The table of variables lives in ARCHITECTURE.md. Every outside dependency has an embedded
+default (SQLite, in-memory channel layer, local-memory cache, local media) and a production
+setting chosen by one variable (`LC_DATABASE_URL`, `LC_REDIS_URL`).
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "1" if default else "0").lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def _postgres_from_url(url: str) -> dict:
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(f"LC_DATABASE_URL must be postgresql://..., got {url!r}")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        # Under ASGI each request may run on another thread, so persistent connections are
+        # never closed by the request_finished signal and leak until the server hits
+        # max_connections; psycopg_pool is not installed, so connect per request.
+        "CONN_MAX_AGE": 0,
+        "ATOMIC_REQUESTS": False,
+    }
+
+
+PROFILE = _env("LC_PROFILE", "embedded")
+if PROFILE not in {"embedded", "scaled"}:
+    raise ImproperlyConfigured(f"LC_PROFILE must be 'embedded' or 'scaled', got {PROFILE!r}")
+
+DATA_DIR = Path(_env("LC_DATA_DIR", str(REPO_ROOT / "reports" / "out" / "stack" / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = _env("LC_SECRET_KEY", "lc-reference-development-secret-key-not-for-production-use")
+DEBUG = _env_bool("LC_DEBUG", False)
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in _env("LC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if host.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "reference.accounts",
+    "reference.catalog",
+]
+
+MIDDLEWARE = [
+    "reference.common.middleware.JsonErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "reference.config.urls"
+ASGI_APPLICATION = "reference.config.asgi.application"
+# Every path of the contract ends in "/"; a redirect for a missing slash would turn a POST into
+# a GET on the client, so a path without it is a plain JSON 404.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASE_URL = _env("LC_DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": _postgres_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "reference.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
+                # at BEGIN so two writers queue on the busy timeout instead of deadlocking.
+                "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = _env("LC_REDIS_URL", "")
+REDIS_PREFIX = _env("LC_REDIS_PREFIX", "lc")
+if REDIS_URL:
+    # The throttles count in this cache, so it must be shared by every worker process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Asia/Kolkata"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Swagger UI's files come from drf-spectacular-sidecar through the finders, so the docs work
+# without collectstatic.
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# No cookie or session authenticates anything here (JWT in the Authorization header only), so
+# there is nothing for CSRF protection to protect.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["reference.common.parsers.BoundedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "reference.common.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "reference.common.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "reference.common.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {
+        "login": _env("LC_THROTTLE_LOGIN", "10/min"),
+        "otp": _env("LC_THROTTLE_OTP", "10/min"),
+        "resend": _env("LC_THROTTLE_RESEND", "3/min"),
+        "ip": _env("LC_THROTTLE_IP", "10000/min"),
+    },
+    "COERCE_DECIMAL_TO_STRING": False,
+    # The backend is reached directly (no proxy): X-Forwarded-For is the client's to forge,
+    # so the per-IP throttle keys on the socket's address only.
+    "NUM_PROXIES": 0,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=_env_int("LC_ACCESS_TOKEN_MINUTES", 60)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=_env_int("LC_REFRESH_TOKEN_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": _env("LC_JWT_SIGNING_KEY", "lc-reference-development-jwt-signing-key-32b+"),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "CHECK_USER_IS_ACTIVE": True,
+    # Tokens carry a digest of the password hash (a "password version"), so that a password
+    # reset also kills the access tokens issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "REVOKE_TOKEN_CLAIM": "pwv",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LaundryConnect mobile API (reference backend)",
+    "DESCRIPTION": (
+        "The reference implementation of the LaundryConnect mobile API contract v1. Every "
+        "error reply is the `Error` envelope."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "accounts", "description": "Registration, login, profile, addresses."},
+        {"name": "services", "description": "The public laundry catalog."},
+        {"name": "operator", "description": "Operator endpoints: staff accounts only."},
+        {"name": "service", "description": "Health of the backend."},
+    ],
+}
+
+OTP_TTL_SECONDS = _env_int("LC_OTP_TTL_SECONDS", 600)
+OTP_MAX_ATTEMPTS = _env_int("LC_OTP_MAX_ATTEMPTS", 5)
+
+TWILIO_BASE_URL = _env("LC_TWILIO_BASE_URL", "http://127.0.0.1:8900").rstrip("/")
+TWILIO_ACCOUNT_SID = _env("LC_TWILIO_ACCOUNT_SID", "AC5a4db0c05a4db0c05a4db0c05a4db0c0")
+TWILIO_AUTH_TOKEN = _env("LC_TWILIO_AUTH_TOKEN", "sandbox-twilio-token")
+TWILIO_FROM = _env("LC_TWILIO_FROM", "+15005550006")
+TWILIO_TIMEOUT_SECONDS = 5.0
+
+STAFF_EMAIL = _env("LC_STAFF_EMAIL", "staff@laundryconnect.test")
+STAFF_PASSWORD = _env("LC_STAFF_PASSWORD", "Staff-Pass-2026")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"reference": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}

@@ -1,0 +1,144 @@
+"""Local fixtures of the reference's unit tests. Only reference/integrations is mocked: the
+Twilio HTTP API is answered by `responses`."""
+
+import json
+import re
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+import responses
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from reference.accounts.models import User
+
+STRONG_PASSWORD = "Sturdy-Pass-93"
+CODE = re.compile(r"\d{6}")
+
+
+@dataclass
+class SmsOutbox:
+    """The messages the backend handed to the (mocked) Twilio API."""
+
+    mock: responses.RequestsMock
+    url: str
+    sent: list[dict[str, str]] = field(default_factory=list)
+
+    def code_for(self, phone_number: str) -> str:
+        """Return the first 6-digit run of the last SMS to `phone_number`, as the harness does."""
+        bodies = [message["Body"] for message in self.sent if message["To"] == phone_number]
+        assert bodies, f"no SMS was sent to {phone_number}; sent: {self.sent}"
+        return CODE.search(bodies[-1]).group()
+
+    def fail_with(self, status: int) -> None:
+        """Make the provider answer every later message with `status`."""
+        self.mock.replace(responses.POST, self.url, status=status, json={"code": 20500})
+
+
+@pytest.fixture(autouse=True)
+def sms() -> Iterator[SmsOutbox]:
+    """A Twilio Messages API that accepts every message; any other outgoing HTTP call fails."""
+    url = (
+        f"{settings.TWILIO_BASE_URL}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}"
+        "/Messages.json"
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        outbox = SmsOutbox(mock=mock, url=url)
+
+        def accept(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+            form = {k: v[0] for k, v in urllib.parse.parse_qs(request.body).items()}
+            outbox.sent.append(form)
+            sid = f"SM{len(outbox.sent):032d}"
+            body = {"sid": sid, "status": "queued", "to": form["To"], "body": form["Body"]}
+            return 201, {}, json.dumps(body)
+
+        mock.add_callback(responses.POST, url, callback=accept, content_type="application/json")
+        yield outbox
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings) -> Iterator[None]:
+    """Throttle counters live in the cache; every test starts with a private, empty one (never
+    the Redis of LC_REDIS_URL, which other runs may share)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "reference-unit-tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    """An anonymous client."""
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    """Create a user straight in the database (verified customer unless told otherwise)."""
+    counter = iter(range(10_000_000))
+
+    def make(**overrides: object) -> User:
+        n = next(counter)
+        values = {
+            "email": f"user{n}@example.com",
+            "phone_number": f"+9198{n:08d}",
+            "full_name": f"User {n}",
+            "is_verified": True,
+        }
+        values.update(overrides)
+        password = str(values.pop("password", STRONG_PASSWORD))
+        return User.objects.create_user(password=password, **values)
+
+    return make
+
+
+def login(client: APIClient, identifier: str, password: str = STRONG_PASSWORD) -> dict:
+    """Log in through the API and return the reply body."""
+    response = client.post(
+        "/api/accounts/auth/login/", {"email": identifier, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def authed(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def customer_user(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+@pytest.fixture
+def customer(customer_user: User) -> APIClient:
+    """As `api`, but signed in as `customer_user` through the login endpoint."""
+    return authed(login(APIClient(), customer_user.email)["access"])
+
+
+@pytest.fixture
+def other_customer(make_user: Callable[..., User]) -> APIClient:
+    """As `customer`, but a second, unrelated customer."""
+    return authed(login(APIClient(), make_user().email)["access"])
+
+
+@pytest.fixture
+def staff_user(make_user: Callable[..., User]) -> User:
+    return make_user(role=User.Role.STAFF, is_staff=True)
+
+
+@pytest.fixture
+def staff(staff_user: User) -> APIClient:
+    """As `customer`, but signed in as a staff account."""
+    return authed(login(APIClient(), staff_user.email)["access"])

@@ -1,0 +1,106 @@
+"""The public catalog and its loader."""
+
+import io
+from decimal import Decimal
+from http import HTTPStatus
+
+import pytest
+from django.core.management import call_command
+
+from reference.catalog.models import Category, ServiceItem
+
+pytestmark = pytest.mark.django_db
+
+CATEGORIES = "/api/services/categories/"
+ITEMS = "/api/services/items/"
+
+
+@pytest.fixture
+def catalog() -> None:
+    call_command("load_catalog", stdout=io.StringIO())
+
+
+def test_load_catalog_is_idempotent(catalog):
+    ids = set(ServiceItem.objects.values_list("id", flat=True))
+
+    call_command("load_catalog", stdout=io.StringIO())
+
+    assert Category.objects.count() == 5
+    assert 18 <= ServiceItem.objects.count() <= 25
+    assert set(ServiceItem.objects.values_list("id", flat=True)) == ids
+    shirt = ServiceItem.objects.get(name="Shirt Wash & Iron")
+    assert shirt.base_price == Decimal("49.00")
+    assert set(ServiceItem.objects.values_list("unit", flat=True)) == {"piece", "kg", "pair", "set"}
+
+
+def test_categories_are_public_and_paginated(api, catalog):
+    body = api.get(CATEGORIES).json()
+
+    assert body["count"] == 5
+    assert body["next"] is None
+    assert [row["display_order"] for row in body["results"]] == [1, 2, 3, 4, 5]
+    assert set(body["results"][0]) == {
+        "id", "name", "description", "icon", "display_order", "is_active",
+    }
+
+
+def test_items_filter_by_category(api, catalog):
+    dry_cleaning = Category.objects.get(name="Dry Cleaning")
+
+    body = api.get(ITEMS, {"category": str(dry_cleaning.pk)}).json()
+
+    assert body["count"] == dry_cleaning.items.count()
+    assert {row["category"] for row in body["results"]} == {str(dry_cleaning.pk)}
+    item = body["results"][0]
+    assert isinstance(item["base_price"], float)
+    assert item["image"] is None
+
+
+def test_item_detail_and_unknown_ids(api, catalog):
+    item = ServiceItem.objects.first()
+
+    assert api.get(f"{ITEMS}{item.pk}/").json()["name"] == item.name
+    missing = api.get(f"{ITEMS}00000000-0000-0000-0000-000000000000/")
+    assert missing.status_code == HTTPStatus.NOT_FOUND
+    assert missing.json()["code"] == "not_found"
+    assert api.get(f"{ITEMS}12/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_malformed_category_filter_is_400(api, catalog):
+    response = api.get(ITEMS, {"category": "laundry"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "category" in response.json()["errors"]
+
+
+def test_inactive_rows_are_hidden(api, catalog):
+    item = ServiceItem.objects.first()
+    ServiceItem.objects.filter(pk=item.pk).update(is_active=False)
+
+    assert api.get(f"{ITEMS}{item.pk}/").status_code == HTTPStatus.NOT_FOUND
+    assert api.get(ITEMS, {"page_size": 100}).json()["count"] == ServiceItem.objects.count() - 1
+
+
+@pytest.mark.parametrize(
+    ("query", "size"), [({}, 20), ({"page_size": 5}, 5), ({"page_size": 100000}, 100),
+                        ({"page_size": -3}, 20), ({"page_size": "abc"}, 20)]
+)
+def test_page_size_is_bounded(api, query, size):
+    category = Category.objects.create(name="Bulk")
+    ServiceItem.objects.bulk_create(
+        ServiceItem(category=category, name=f"Item {n}", base_price=1, unit="piece",
+                    processing_time=1)
+        for n in range(120)
+    )
+
+    body = api.get(ITEMS, query).json()
+
+    assert len(body["results"]) == size
+    assert body["count"] == 120
+
+
+def test_a_page_past_the_end_is_404(api, catalog):
+    response = api.get(CATEGORIES, {"page": 2})
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["code"] == "not_found"
