@@ -10,14 +10,17 @@ PROFILE ?= embedded
 WORKERS ?= 4
 # TARGET=<url> points the suites at a running backend instead of the reference stack;
 # SANDBOX=<url> names its sandbox; ARGS adds pytest arguments (e.g. ARGS="-k login").
+# BENCH_ARGS adds options of load/bench_upload.py (e.g. BENCH_ARGS="--uploads 20").
 TARGET  ?=
 SANDBOX ?=
 ARGS    ?=
+BENCH_ARGS ?=
 
 TARGET_ARGS := $(if $(TARGET),--base-url $(TARGET)) $(if $(SANDBOX),--sandbox-url $(SANDBOX))
 SUITE_ARGS  := -n $(WORKERS) --dist loadfile $(TARGET_ARGS) $(ARGS)
 
-.PHONY: help install e2e test lint unit suites suites-scaled serve serve-scaled report clean
+.PHONY: help install e2e test lint unit suites suites-scaled serve serve-scaled bench-upload \
+	report clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,13 +67,21 @@ serve: install ## run the reference stack in the foreground (REST+WS :8000, sand
 serve-scaled: ## as serve, with the scaled profile
 	$(MAKE) serve PROFILE=scaled
 
+bench-upload: install ## uploads/s and backend peak memory of the stack (PROFILE="embedded scaled" for both)
+	$(PY) load/bench_upload.py --profile $(PROFILE) --out $(OUT)/bench/upload.json $(BENCH_ARGS)
+
 reports/.tools/node_modules/.bin/allure:
 	npm install --prefix reports/.tools --no-audit --no-fund --silent allure@3
 
 report: reports/.tools/node_modules/.bin/allure ## build the Allure HTML report of the last e2e run
 	@test -d $(OUT)/allure-results || { echo "no $(OUT)/allure-results: run make e2e first"; exit 2; }
-	reports/.tools/node_modules/.bin/allure generate $(OUT)/allure-results -o $(OUT)/allure-report
+	reports/.tools/node_modules/.bin/allure generate $(OUT)/allure-results -o $(OUT)/allure-report \
+		--name "LaundryConnect e2e"
 	@echo "Allure report: $(abspath $(OUT)/allure-report)/index.html"
+	@echo "it loads its data over HTTP: make report-open serves it (file:// shows a spinner)"
+
+report-open: reports/.tools/node_modules/.bin/allure ## serve the Allure report built by make report
+	reports/.tools/node_modules/.bin/allure open $(OUT)/allure-report
 
 clean: ## remove generated reports and logs (keeps .venv)
 	rm -rf $(OUT)
