@@ -15,9 +15,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m sandbox",
         description=(
             "Serve local emulators of the LaundryConnect backend's outside services "
-            "(SMS, Twilio-compatible) plus the /_sandbox/ control API. "
-            "Test credentials come from LC_SANDBOX_TWILIO_ACCOUNT_SID and "
-            "LC_SANDBOX_TWILIO_AUTH_TOKEN. One log line per request goes to stdout."
+            "(SMS, Twilio-compatible; payment gateway, Razorpay-compatible; push, "
+            "Expo-compatible) plus the /_sandbox/ control API. Test credentials come from "
+            "LC_SANDBOX_TWILIO_ACCOUNT_SID, LC_SANDBOX_TWILIO_AUTH_TOKEN, "
+            "LC_SANDBOX_RAZORPAY_KEY_ID, LC_SANDBOX_RAZORPAY_KEY_SECRET and "
+            "LC_SANDBOX_RAZORPAY_WEBHOOK_SECRET; gateway webhooks go to LC_SANDBOX_WEBHOOK_URL. "
+            "One log line per request and per webhook attempt goes to stdout."
         ),
         epilog="See sandbox/README.md for every endpoint and fault.",
     )
@@ -37,7 +40,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    config = SandboxConfig.from_env()
+    try:
+        config = SandboxConfig.from_env()
+    except ValueError as error:
+        raise SystemExit(f"python -m sandbox: {error}") from None
     uvicorn.run(
         create_app(config),
         host=args.host,

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox import control, sms
+from sandbox import control, gateway, push, sms
 from sandbox.state import SandboxConfig, SandboxState
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -68,6 +68,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                 exc.status_code, 20404, f"The requested resource {request.url.path} was not found"
             )
         return sms.twilio_error(exc.status_code, exc.status_code, exc.detail, headers=exc.headers)
+    if request.url.path.startswith("/v1/"):
+        description = f"{exc.detail}: {request.method} {request.url.path}"
+        if exc.status_code == HTTPStatus.NOT_FOUND:
+            description = f"The requested URL was not found on the server: {request.url.path}"
+        return gateway.razorpay_error(exc.status_code, description)
+    if request.url.path.startswith(f"{push.API_PREFIX}/"):
+        return push.expo_errors(
+            exc.status_code, "API_ERROR", f"{exc.detail}: {request.method} {request.url.path}"
+        )
     return JSONResponse(
         {"error": f"{exc.detail}: {request.method} {request.url.path}"},
         status_code=exc.status_code,
@@ -78,10 +87,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(config: SandboxConfig | None = None, log_stream: TextIO | None = None) -> Starlette:
     """The sandbox app; `config` defaults to the LC_SANDBOX_* environment variables."""
     app = Starlette(
-        routes=[*sms.routes(), *control.routes()],
+        routes=[*sms.routes(), *gateway.routes(), *push.routes(), *control.routes()],
         middleware=[Middleware(RequestLog, stream=log_stream)],
         exception_handlers={HTTPException: _http_error},
         max_body_size=MAX_BODY_BYTES,
     )
-    app.state.sandbox = SandboxState(config or SandboxConfig.from_env())
+    app.state.sandbox = SandboxState(config or SandboxConfig.from_env(), log_stream)
     return app

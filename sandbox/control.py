@@ -1,6 +1,9 @@
 """The sandbox's own API under `/_sandbox/`, for tests and people (never for the backend).
 
-Errors are JSON `{"error": "<what was wrong and what is allowed>", ...}` with status 400 or 404.
+This module holds what is common (health, faults) and the SMS inbox; the gateway's and push's
+control calls (checkout, webhooks, a device's inbox) live beside their emulators in `gateway.py`
+and `push.py`, and answer errors the same way: JSON `{"error": "<what was wrong and what is
+allowed>", ...}` with status 400 or 404.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 MAX_SECONDS = 600.0
+MAX_COPIES = 10
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class FaultKind:
     default_seconds: float | None = None
     default_status: int | None = None
     default_times: int | None = None
+    default_copies: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,27 +72,47 @@ FAULT_TABLE: Mapping[str, ServiceFaults] = {
         },
     ),
     "gateway": ServiceFaults(
-        emulated=False,
-        match_keys=("order_id", "receipt", "payment_id", "key_id"),
+        emulated=True,
+        match_keys=("order_id", "receipt", "payment_id", "key_id", "event"),
         faults={
-            "http_5xx": _HTTP_5XX,
-            "slow": _SLOW,
-            "timeout": _TIMEOUT,
-            "decline": FaultKind("the customer's payment fails at checkout"),
-            "webhook_duplicate": FaultKind("deliver each webhook twice"),
-            "webhook_out_of_order": FaultKind("deliver the webhooks of one payment in reverse"),
-            "webhook_delay": FaultKind(
-                "deliver webhooks `seconds` late", options=("seconds",), required=("seconds",)
+            "http_5xx": FaultKind(
+                "API calls answer a 5xx SERVER_ERROR in Razorpay's error JSON; nothing changes "
+                "(option status, default 500)",
+                options=("status",),
+                default_status=500,
             ),
-            "webhook_bad_signature": FaultKind("sign webhooks with a wrong secret"),
+            "slow": _SLOW,
+            "timeout": FaultKind(
+                "the API call is carried out, then held `seconds` (default 30) and answered 504: "
+                "the reply is lost, the change is not",
+                options=("seconds",),
+                default_seconds=30.0,
+            ),
+            "decline": FaultKind("the customer's payment fails at checkout"),
+            "webhook_duplicate": FaultKind(
+                "deliver each matching webhook `copies` times (default 2), concurrently, with "
+                "one event id",
+                options=("copies",),
+                default_copies=2,
+            ),
+            "webhook_out_of_order": FaultKind(
+                "deliver the webhooks of one checkout, capture or refund in reverse order"
+            ),
+            "webhook_delay": FaultKind(
+                "deliver each matching webhook `seconds` late", options=("seconds",),
+                required=("seconds",),
+            ),
+            "webhook_bad_signature": FaultKind("sign matching webhooks with a wrong secret"),
             "webhook_fail_once": FaultKind(
-                "drop the first delivery attempt of a webhook (times defaults to 1)",
+                "count the first delivery of a matching webhook as failed although the receiver "
+                "answered (its reply is treated as lost), so the same event is redelivered "
+                "(times defaults to 1)",
                 default_times=1,
             ),
         },
     ),
     "push": ServiceFaults(
-        emulated=False,
+        emulated=True,
         match_keys=("token",),
         faults={"http_5xx": _HTTP_5XX, "slow": _SLOW, "timeout": _TIMEOUT},
     ),
@@ -121,6 +143,7 @@ class Fault:
     seconds: float | None
     status: int | None
     created_at: str
+    copies: int | None = None
     applied: int = 0
     options: tuple[str, ...] = field(default=(), repr=False)
 
@@ -158,6 +181,12 @@ def _seconds(value: Any) -> float:
 def _status(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 500 <= value <= 599:
         raise FaultError(f"'status' must be an integer from 500 to 599, got {value!r}")
+    return value
+
+
+def _copies(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_COPIES:
+        raise FaultError(f"'copies' must be an integer from 2 to {MAX_COPIES}, got {value!r}")
     return value
 
 
@@ -225,12 +254,15 @@ def parse_fault(body: Any) -> tuple[str, str, FaultKind, dict[str, Any]]:
         "times": _times(body.get("times", kind.default_times)),
         "seconds": None,
         "status": None,
+        "copies": None,
     }
     if "seconds" in kind.options:
         seconds = body.get("seconds", kind.default_seconds)
         settings["seconds"] = _seconds(seconds)
     if "status" in kind.options:
         settings["status"] = _status(body.get("status", kind.default_status))
+    if "copies" in kind.options:
+        settings["copies"] = _copies(body.get("copies", kind.default_copies))
     return service, name, kind, settings
 
 
@@ -253,6 +285,7 @@ class FaultRegistry:
             remaining=settings["times"],
             seconds=settings["seconds"],
             status=settings["status"],
+            copies=settings["copies"],
             created_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
             options=kind.options,
         )

@@ -330,7 +330,7 @@ def test_delete_one_fault_and_then_all(client):
     assert send(client, "+919877777772").status_code == HTTPStatus.CREATED
 
 
-def test_faults_of_services_not_yet_emulated_can_be_registered(client):
+def test_faults_of_other_services_leave_sms_alone(client):
     fault = add_fault(client, service="gateway", fault="webhook_fail_once",
                       match={"order_id": "order_123"})
     push = add_fault(client, service="push", fault="slow", seconds=1,
