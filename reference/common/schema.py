@@ -16,6 +16,7 @@ ERROR_DESCRIPTIONS = {
     "409": "Conflicts with the current state.",
     "413": "Body too large.",
     "415": "Unsupported media type.",
+    "422": "The Idempotency-Key was used with another request.",
     "429": "Throttled: retry after the `Retry-After` header's seconds.",
     "502": "A service we depend on failed.",
     "503": "The backend cannot serve now.",

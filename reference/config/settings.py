@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,8 +81,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "reference.common",
     "reference.accounts",
     "reference.catalog",
+    "reference.orders",
+    "reference.uploads",
+    "reference.mobile",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +177,61 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
+# Uploaded images: the largest file accepted, the room a multipart body may take around it
+# (boundaries, part headers, `order_id`), and the pixel budget checked before decoding.
+UPLOAD_MAX_BYTES = _env_int("LC_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+UPLOAD_MULTIPART_ALLOWANCE = 64 * 1024
+UPLOAD_MAX_PIXELS = 40_000_000
+
+
+def s3_media_storage(
+    *, endpoint_url: str, bucket: str, access_key: str, secret_key: str, region: str
+) -> dict:
+    """The STORAGES entry of an S3-compatible media bucket (django-storages, boto3)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": endpoint_url,
+            "bucket_name": bucket,
+            # Unset keys leave boto3 to its own credential chain, as on a real deployment.
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": region,
+            # Image URLs are presigned for an hour: the app's image components send no auth
+            # header, and a public bucket URL could never be taken back.
+            "querystring_auth": True,
+            "querystring_expire": 3600,
+            "file_overwrite": False,
+            "client_config": Config(
+                s3={"addressing_style": "path"},
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=15,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+
+
+S3_ENDPOINT_URL = _env("LC_S3_ENDPOINT_URL", "")
+if S3_ENDPOINT_URL:
+    MEDIA_STORAGE = s3_media_storage(
+        endpoint_url=S3_ENDPOINT_URL,
+        bucket=_env("LC_S3_BUCKET", "laundryconnect-media"),
+        access_key=_env("LC_S3_ACCESS_KEY_ID", ""),
+        secret_key=_env("LC_S3_SECRET_ACCESS_KEY", ""),
+        region=_env("LC_S3_REGION", "ap-south-1"),
+    )
+else:
+    MEDIA_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    }
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # No cookie or session authenticates anything here (JWT in the Authorization header only), so
@@ -195,6 +255,7 @@ REST_FRAMEWORK = {
         "otp": _env("LC_THROTTLE_OTP", "10/min"),
         "resend": _env("LC_THROTTLE_RESEND", "3/min"),
         "ip": _env("LC_THROTTLE_IP", "10000/min"),
+        "upload": _env("LC_THROTTLE_UPLOAD", "120/min"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
     # The backend is reached directly (no proxy): X-Forwarded-For is the client's to forge,
@@ -237,6 +298,9 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "accounts", "description": "Registration, login, profile, addresses."},
         {"name": "services", "description": "The public laundry catalog."},
+        {"name": "orders", "description": "The caller's orders, their tracking and status."},
+        {"name": "mobile", "description": "Image upload, the home screen and the app's config."},
+        {"name": "chat", "description": "Support chat (its image upload for now)."},
         {"name": "operator", "description": "Operator endpoints: staff accounts only."},
         {"name": "service", "description": "Health of the backend."},
     ],

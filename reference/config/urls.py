@@ -1,9 +1,11 @@
-"""URL map: `/api/...` for REST, Swagger UI and the schema; everything else is a JSON 404."""
+"""URL map: `/api/...` for REST, Swagger UI and the schema, `/media/...` for local image files;
+everything else is a JSON 404."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from reference.common.apis import HealthApi
+from reference.uploads.apis import ChatImageUploadApi, media_serve
 
 urlpatterns = [
     path("api/health/", HealthApi.as_view(), name="health"),
@@ -11,6 +13,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/accounts/", include("reference.accounts.urls")),
     path("api/services/", include("reference.catalog.urls")),
+    path("api/orders/", include("reference.orders.urls")),
+    path("api/mobile/", include("reference.uploads.urls")),
+    path("api/mobile/", include("reference.mobile.urls")),
+    # The chat app comes later; its photo upload is the same upload already.
+    path("api/chat/upload/", ChatImageUploadApi.as_view(), name="chat-upload"),
+    path("media/<path:name>", media_serve, name="media"),
 ]
 
 handler400 = "reference.common.handlers.bad_request"

@@ -1,20 +1,25 @@
 """Local fixtures of the reference's unit tests. Only reference/integrations is mocked: the
-Twilio HTTP API is answered by `responses`."""
+Twilio HTTP API is answered by `responses`. Media files go to a folder of each test."""
 
 import json
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
 import responses
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reference.accounts.models import User
+from reference.accounts.models import Address, User
+from reference.catalog.models import ServiceItem
+from reference.catalog.services import catalog_load
 
 STRONG_PASSWORD = "Sturdy-Pass-93"
 CODE = re.compile(r"\d{6}")
@@ -73,6 +78,29 @@ def _empty_cache(settings) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    """Stored images go to local files under this test's own folder (never the stack's data
+    directory, never a bucket)."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": root},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def fast_passwords(settings) -> None:
+    """For tests about something other than passwords: a fast hasher instead of Argon2 (which
+    takes a good part of a second per account on a busy machine)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -142,3 +170,45 @@ def staff_user(make_user: Callable[..., User]) -> User:
 def staff(staff_user: User) -> APIClient:
     """As `customer`, but signed in as a staff account."""
     return authed(login(APIClient(), staff_user.email)["access"])
+
+
+@pytest.fixture
+def catalog(db: None) -> dict[str, ServiceItem]:
+    """The default catalog, its items by name."""
+    catalog_load()
+    return {item.name: item for item in ServiceItem.objects.all()}
+
+
+def address_for(user: User, **overrides: object) -> Address:
+    values = {
+        "label": "home",
+        "address_line1": "12, 4th Cross, Indiranagar",
+        "city": "Bengaluru",
+        "state": "Karnataka",
+        "pincode": "560038",
+    }
+    values.update(overrides)
+    return Address.objects.create(user=user, **values)
+
+
+@pytest.fixture
+def customer_address(customer_user: User) -> Address:
+    """An address in `customer_user`'s address book."""
+    return address_for(customer_user, is_default=True)
+
+
+def order_body(address: Address, catalog: dict[str, ServiceItem], **overrides: object) -> dict:
+    """A valid order request: 3 shirts washed and ironed, 1 silk saree dry cleaned."""
+    body = {
+        "pickup_address": str(address.pk),
+        "pickup_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "pickup_time_slot": "10:00-12:00",
+        "items": [
+            {"service_item": str(catalog["Shirt Wash & Iron"].pk), "quantity": 3},
+            {"service_item": str(catalog["Saree Dry Clean - Silk"].pk), "quantity": 1,
+             "notes": "Zari border"},
+        ],
+        "payment_method": "cash",
+    }
+    body.update(overrides)
+    return body

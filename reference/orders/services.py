@@ -1,0 +1,264 @@
+"""Writes of the orders domain: placing an order, cancelling it, moving it along its lifecycle.
+
+Every status change locks the order's row (`select_for_update`) and re-reads its status inside
+the transaction that also appends the status history entry, so two concurrent changes cannot
+both win. (SQLite ignores FOR UPDATE; there the IMMEDIATE transactions of the embedded profile
+queue every writer behind the one holding the write lock, which gives the same guarantee.)
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from reference.accounts.models import Address, User
+from reference.accounts.selectors import address_list
+from reference.accounts.serializers import AddressSerializer
+from reference.catalog.models import ServiceItem
+from reference.catalog.selectors import service_item_list
+from reference.orders.exceptions import (
+    InvalidTransition,
+    OrderNotCancellable,
+    RefundUnavailable,
+)
+from reference.orders.models import Order, OrderItem, OrderStatusChange
+from reference.uploads.models import UploadedImage
+
+TAX_RATE = Decimal("0.18")
+DELIVERY_FEE = Decimal("50.00")
+PAISE = Decimal("0.01")
+PICKUP_DAYS_AHEAD = 90
+ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
+ORDER_NUMBER_ATTEMPTS = 5
+
+Status = Order.Status
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.PICKED_UP, Status.CANCELLED}),
+    Status.PICKED_UP: frozenset({Status.IN_PROCESS}),
+    Status.IN_PROCESS: frozenset({Status.READY}),
+    Status.READY: frozenset({Status.OUT_FOR_DELIVERY}),
+    Status.OUT_FOR_DELIVERY: frozenset({Status.DELIVERED}),
+    Status.DELIVERED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+CANCELLABLE = frozenset({Status.PENDING, Status.CONFIRMED})
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line as the customer asked for it."""
+
+    service_item_id: UUID
+    quantity: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Pricing:
+    subtotal: Decimal
+    tax: Decimal
+    delivery_fee: Decimal
+    discount: Decimal
+    total: Decimal
+
+
+def order_price(*, lines: list[tuple[Decimal, int]]) -> Pricing:
+    """Price (unit price, quantity) lines: tax is 18 % of the subtotal, rounded half up to
+    the paisa; the delivery fee is 50; there is no discount yet."""
+    subtotal = sum((price * quantity for price, quantity in lines), Decimal("0.00"))
+    subtotal = subtotal.quantize(PAISE)
+    tax = (subtotal * TAX_RATE).quantize(PAISE, rounding=ROUND_HALF_UP)
+    discount = Decimal("0.00")
+    total = subtotal + tax + DELIVERY_FEE - discount
+    return Pricing(
+        subtotal=subtotal, tax=tax, delivery_fee=DELIVERY_FEE, discount=discount, total=total
+    )
+
+
+def _estimated_delivery(*, pickup_date: date, pickup_time_slot: str, hours: int) -> datetime:
+    """The end of the pickup window plus the longest processing time of the order's items."""
+    slot_end = time.fromisoformat(pickup_time_slot.split("-")[1])
+    return timezone.make_aware(datetime.combine(pickup_date, slot_end)) + timedelta(hours=hours)
+
+
+def _order_number_new() -> str:
+    day = timezone.localdate().strftime("%Y%m%d")
+    suffix = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(5))
+    return f"LC-{day}-{suffix}"
+
+
+def _address_snapshot(address: Address) -> dict:
+    return dict(AddressSerializer(address).data)
+
+
+def _owned_address(*, user: User, address_id: UUID) -> Address | None:
+    return address_list(user=user).filter(pk=address_id).first()
+
+
+def _status_record(*, order: Order, status: str, note: str, by: User | None) -> None:
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    OrderStatusChange.objects.create(order=order, status=status, note=note, by=by)
+
+
+@transaction.atomic
+def order_create(
+    *,
+    user: User,
+    pickup_address_id: UUID,
+    pickup_date: date,
+    pickup_time_slot: str,
+    lines: list[OrderLine],
+    payment_method: str,
+    delivery_address_id: UUID | None = None,
+    image_ids: list[UUID] | None = None,
+    special_instructions: str = "",
+) -> Order:
+    """Place an order priced from the catalog. Addresses and images must be the user's own;
+    whatever the client said about prices, totals or statuses never reaches this function."""
+    errors: dict[str, list[str]] = {}
+    pickup = _owned_address(user=user, address_id=pickup_address_id)
+    if pickup is None:
+        errors["pickup_address"] = ["No such address in your address book."]
+    delivery = pickup
+    if delivery_address_id is not None and delivery_address_id != pickup_address_id:
+        delivery = _owned_address(user=user, address_id=delivery_address_id)
+        if delivery is None:
+            errors["delivery_address"] = ["No such address in your address book."]
+
+    today = timezone.localdate()
+    if pickup_date < today:
+        errors["pickup_date"] = [f"Choose today ({today.isoformat()}) or a later day."]
+    elif pickup_date > today + timedelta(days=PICKUP_DAYS_AHEAD):
+        errors["pickup_date"] = [f"Choose a day at most {PICKUP_DAYS_AHEAD} days ahead."]
+
+    wanted = {line.service_item_id for line in lines}
+    items: dict[UUID, ServiceItem] = {
+        item.pk: item for item in service_item_list().filter(pk__in=wanted)
+    }
+    for position, line in enumerate(lines):
+        if line.service_item_id not in items:
+            errors[f"items.{position}.service_item"] = ["No such service item on offer."]
+
+    image_ids = list(dict.fromkeys(image_ids or []))
+    if image_ids:
+        usable = UploadedImage.objects.filter(
+            user=user, pk__in=image_ids, order__isnull=True
+        ).count()
+        if usable != len(image_ids):
+            errors["image_ids"] = ["Attach only your own uploads that are on no other order."]
+
+    if errors:
+        raise ValidationError(errors)
+
+    pricing = order_price(
+        lines=[(items[line.service_item_id].base_price, line.quantity) for line in lines]
+    )
+    hours = max(items[line.service_item_id].processing_time for line in lines)
+    order = _order_insert(
+        user=user,
+        payment_method=payment_method,
+        pickup_address=_address_snapshot(pickup),
+        delivery_address=_address_snapshot(delivery),
+        pickup_date=pickup_date,
+        pickup_time_slot=pickup_time_slot,
+        special_instructions=special_instructions,
+        subtotal=pricing.subtotal,
+        tax=pricing.tax,
+        delivery_fee=pricing.delivery_fee,
+        discount=pricing.discount,
+        total=pricing.total,
+        estimated_delivery=_estimated_delivery(
+            pickup_date=pickup_date, pickup_time_slot=pickup_time_slot, hours=hours
+        ),
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            service_item=items[line.service_item_id],
+            service_item_name=items[line.service_item_id].name,
+            quantity=line.quantity,
+            unit_price=items[line.service_item_id].base_price,
+            total_price=items[line.service_item_id].base_price * line.quantity,
+            processing_time=items[line.service_item_id].processing_time,
+            notes=line.notes,
+            position=position,
+        )
+        for position, line in enumerate(lines)
+    )
+    if image_ids:
+        # Conditional on "on no order yet": of two orders racing for one image, one attaches
+        # it and the other rolls back whole.
+        attached = UploadedImage.objects.filter(
+            user=user, pk__in=image_ids, order__isnull=True
+        ).update(order=order)
+        if attached != len(image_ids):
+            raise ValidationError(
+                {"image_ids": ["Attach only your own uploads that are on no other order."]}
+            )
+    OrderStatusChange.objects.create(
+        order=order, status=Status.PENDING, note="Order placed.", by=user
+    )
+    return order
+
+
+def _order_insert(**fields: object) -> Order:
+    """Insert the order under a fresh order number (five random characters a day: a clash is
+    rare, and retried)."""
+    attempts_left = ORDER_NUMBER_ATTEMPTS
+    while True:
+        try:
+            with transaction.atomic():
+                return Order.objects.create(order_number=_order_number_new(), **fields)
+        except IntegrityError:
+            attempts_left -= 1
+            if not attempts_left:
+                raise
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
+    """Cancel an order that is still pending or confirmed (409 otherwise); a paid order is
+    refunded in the same transaction."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in CANCELLABLE:
+        raise OrderNotCancellable()
+    _status_record(
+        order=locked, status=Status.CANCELLED, note=reason or "Cancelled by the customer.", by=by
+    )
+    order_refund_if_paid(order=locked)
+    return locked
+
+
+@transaction.atomic
+def order_status_change(*, order: Order, status: str, by: User, note: str = "") -> Order:
+    """Move an order one step along its lifecycle (staff); any other jump is 409."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if status not in TRANSITIONS[locked.status]:
+        raise InvalidTransition(
+            f"An order that is {locked.status} cannot become {status}. Allowed next: "
+            f"{', '.join(sorted(TRANSITIONS[locked.status])) or 'none'}."
+        )
+    _status_record(order=locked, status=status, note=note, by=by)
+    if status == Status.CANCELLED:
+        order_refund_if_paid(order=locked)
+    return locked
+
+
+def order_refund_if_paid(*, order: Order) -> None:
+    """Refund a cancelled order's payment to where it came from (the payments work fills
+    this in: wallet credit or gateway refund, then payment_status `refunded`).
+
+    Runs inside the cancelling transaction. Nothing can pay an order yet, so an unpaid order
+    needs nothing; should a paid one arrive before refunds exist, the cancellation is refused
+    (409) rather than keeping the money of a cancelled order.
+    """
+    if order.payment_status == Order.PaymentStatus.UNPAID:
+        return
+    raise RefundUnavailable()

@@ -1,0 +1,105 @@
+"""Media in an S3-compatible bucket (the scaled profile): moto's S3 server runs in this process,
+the storage is the one settings.py configures from LC_S3_*."""
+
+import io
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http import HTTPStatus
+
+import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from moto.server import ThreadedMotoServer
+from PIL import Image
+
+from reference.config.settings import s3_media_storage
+from reference.tests import images
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+BUCKET = "laundryconnect-media"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(settings, s3_endpoint: str) -> Iterator[str]:
+    """As `media_root`, but the files go to a fresh bucket of the S3 server."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_media_storage(
+            endpoint_url=s3_endpoint, bucket=BUCKET, access_key="testing",
+            secret_key="testing", region="ap-south-1",
+        ),
+    }
+    call_command("ensure_bucket", stdout=io.StringIO())
+    yield BUCKET
+    client = storages["default"].connection.meta.client
+    for listed in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        client.delete_object(Bucket=BUCKET, Key=listed["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def keys(bucket: str) -> list[str]:
+    client = storages["default"].connection.meta.client
+    return sorted(listed["Key"] for listed in client.list_objects_v2(Bucket=bucket)
+                  .get("Contents", []))
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    """GET a URL as an image component does: no auth header."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a test's own URL
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_ensure_bucket_creates_it_once(bucket):
+    out = io.StringIO()
+
+    call_command("ensure_bucket", stdout=out)
+
+    assert "already exists" in out.getvalue()
+
+
+def test_ensure_bucket_is_a_no_op_for_local_media():
+    out = io.StringIO()
+
+    call_command("ensure_bucket", stdout=out)
+
+    assert "no bucket needed" in out.getvalue()
+
+
+def test_an_upload_is_stored_in_the_bucket_behind_presigned_urls(customer, bucket, s3_endpoint):
+    file = SimpleUploadedFile("photo.jpg", images.photo((2400, 1200)), "image/jpeg")
+
+    body = customer.post("/api/mobile/upload-image/", {"image": file},
+                         format="multipart").json()
+
+    assert [key.split("/")[0] for key in keys(bucket)] == ["images", "thumbs"]
+    for url in (body["url"], body["thumbnail_url"]):
+        assert url.startswith(f"{s3_endpoint}/{bucket}/")
+        assert "X-Amz-Signature=" in url
+        assert "X-Amz-Expires=3600" in url
+        status, content_type, content = fetch(url)
+        assert (status, content_type) == (HTTPStatus.OK, "image/jpeg")
+        assert Image.open(io.BytesIO(content)).format == "JPEG"
+    unsigned = body["url"].split("?")[0]
+    assert fetch(unsigned)[0] == HTTPStatus.FORBIDDEN
+    # the backend serves no copy of a bucket's file without the signature
+    assert Client().get("/media/" + unsigned.split(f"/{bucket}/")[1]).status_code == 404
+
+    assert customer.delete(f"/api/mobile/images/{body['id']}/").status_code == 204
+    assert keys(bucket) == []

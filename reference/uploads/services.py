@@ -1,0 +1,244 @@
+"""Image upload: check, decode, clean, re-encode and store a photo, and delete it again.
+
+The pipeline trusts nothing the client said about the file: not its name, not its declared
+type. The format is what Pillow decodes, from an explicit allowlist; the pixel count is read
+from the header and checked before any pixel is decoded; the whole image is decoded (a
+truncated file fails here, not later); then a new image is built from the pixels alone, so no
+EXIF, GPS, ICC, XMP or comment (nor anything hidden after the image data) reaches the stored
+JPEG. Files are stored under names made here, never the client's.
+
+The ASGI middleware in `reference.uploads.limits` has already refused bodies far over the size
+limit before Django read them; `image_upload` checks the file's own size exactly.
+"""
+
+import io
+import logging
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import IO
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from PIL import Image, ImageFile, ImageOps, PngImagePlugin, UnidentifiedImageError
+from rest_framework.exceptions import APIException, ValidationError
+
+from reference.accounts.models import User
+from reference.integrations.media import MediaUnavailable, media_delete, media_save
+from reference.orders.models import Order
+from reference.orders.selectors import order_list
+from reference.uploads.exceptions import (
+    FileTooLarge,
+    ImageTooLarge,
+    InvalidImage,
+    MediaStorageUnavailable,
+    UnsupportedImage,
+)
+from reference.uploads.models import UploadedImage
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+ALLOWED_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+STORED_CONTENT_TYPE = "image/jpeg"
+MAX_SIDE = 1920
+THUMBNAIL_SIDE = 300
+JPEG_QUALITY = 85
+MAX_IMAGES_PER_ORDER = 10
+NO_SUCH_ORDER = "No such order among yours."
+WHITE = (255, 255, 255)
+
+# Pillow's process-wide guards: a truncated file is an error, not a grey bottom half; PNG text
+# chunks (zTXt/iTXt bombs) may not inflate past 256 KB each nor 1 MB in all; and Pillow's own
+# decompression-bomb check uses our pixel budget (refusing at 2x, warning above 1x).
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
+Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS
+
+# Leading bytes of the allowed formats. They never decide that a file is accepted (decoding
+# does); they tell a damaged JPEG/PNG/WebP (400) from a file of another kind (415).
+SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    """The re-encoded photo and thumbnail (JPEG bytes) and the photo's size in pixels."""
+
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def _claims_allowed_format(head: bytes) -> bool:
+    return head.startswith(SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _pixels_to_rgb(image: Image.Image) -> Image.Image:
+    """Orientation applied, transparency flattened onto white, RGB."""
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, WHITE)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        # 16-bit and float greyscale: scale to 8 bits first, Pillow's RGB conversion clips.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buffer.getvalue()
+
+
+def _decode(fp: IO[bytes]) -> Image.Image:
+    """Decode the whole image and return a clean RGB copy at most MAX_SIDE on its longest
+    side; Pillow's exceptions pass through for `image_process` to classify."""
+    # catch_warnings swaps the process-wide filters: safe here because Django runs every sync
+    # view of a process on one thread (thread_sensitive), so no other decode runs meanwhile.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(fp, formats=ALLOWED_FORMATS) as source:
+            width, height = source.size
+            if width * height > settings.UPLOAD_MAX_PIXELS:
+                raise ImageTooLarge(
+                    f"The image is {width} x {height} pixels; the most we take is "
+                    f"{settings.UPLOAD_MAX_PIXELS // 1_000_000} megapixels."
+                )
+            if source.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE.
+                source.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            source.load()
+            image = _pixels_to_rgb(source)
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    # A new image made of the pixels alone: no info, EXIF, ICC profile, XMP or comment of the
+    # upload can be carried into what we store.
+    return Image.frombytes("RGB", image.size, image.tobytes())
+
+
+def image_process(*, fp: IO[bytes]) -> ProcessedImage:
+    """Decode an uploaded file and re-encode it (JPEG, quality 85) with its thumbnail.
+
+    Raises UnsupportedImage (415) for anything not decodable as JPEG, PNG or WebP,
+    InvalidImage (400) for an empty, damaged, truncated or header-only one, ImageTooLarge (400)
+    above the pixel budget.
+    """
+    fp.seek(0)
+    head = fp.read(16)
+    if not head:
+        raise InvalidImage("The file is empty.")
+    fp.seek(0)
+    try:
+        clean = _decode(fp)
+    except APIException:
+        raise
+    except UnidentifiedImageError as exc:
+        if _claims_allowed_format(head):
+            raise InvalidImage() from exc
+        raise UnsupportedImage() from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(
+            f"The image has too many pixels; the most we take is "
+            f"{settings.UPLOAD_MAX_PIXELS // 1_000_000} megapixels."
+        ) from exc
+    except Exception as exc:
+        # Decoders of hostile input fail in many ways (OSError for truncation, ValueError for
+        # text-chunk bombs, SyntaxError, struct.error, EOFError...): each one is the client's
+        # broken file, never a 500.
+        logger.info("upload refused as invalid image: %s: %s", type(exc).__name__, exc)
+        raise InvalidImage() from exc
+    thumbnail = clean.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedImage(
+        image=_jpeg(clean), thumbnail=_jpeg(thumbnail), width=clean.width, height=clean.height
+    )
+
+
+def image_upload(*, user: User, file: UploadedFile, order_id: UUID | None = None) -> UploadedImage:
+    """Check, re-encode and store an uploaded photo (and attach it to one of the user's
+    orders when `order_id` is given)."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if file.size > limit:
+        raise FileTooLarge(
+            f"The photo is {file.size} bytes; the most we take is {limit} bytes "
+            f"({limit / 1024 / 1024:g} MB)."
+        )
+    if order_id is not None and not order_list(user=user).filter(pk=order_id).exists():
+        raise ValidationError({"order_id": [NO_SUCH_ORDER]})
+    processed = image_process(fp=file)
+
+    # The files are written outside the transaction (a bucket is a network call) and removed
+    # again if the row cannot be written.
+    stored: list[str] = []
+    try:
+        stored.append(media_save(name=f"images/{uuid.uuid4().hex}.jpg", content=processed.image))
+        stored.append(
+            media_save(name=f"thumbs/{uuid.uuid4().hex}.jpg", content=processed.thumbnail)
+        )
+        return _image_record(
+            user=user,
+            order_id=order_id,
+            image_name=stored[0],
+            thumbnail_name=stored[1],
+            processed=processed,
+        )
+    except BaseException as exc:
+        for name in stored:
+            try:
+                media_delete(name=name)
+            except MediaUnavailable:
+                logger.warning("could not remove orphan upload %s", name, exc_info=True)
+        if isinstance(exc, MediaUnavailable):
+            logger.warning("media storage failed", exc_info=True)
+            raise MediaStorageUnavailable() from exc
+        raise
+
+
+@transaction.atomic
+def _image_record(
+    *,
+    user: User,
+    order_id: UUID | None,
+    image_name: str,
+    thumbnail_name: str,
+    processed: ProcessedImage,
+) -> UploadedImage:
+    if order_id is not None:
+        order = Order.objects.select_for_update().filter(pk=order_id, user=user).first()
+        if order is None:
+            raise ValidationError({"order_id": [NO_SUCH_ORDER]})
+        if UploadedImage.objects.filter(order=order).count() >= MAX_IMAGES_PER_ORDER:
+            raise ValidationError(
+                {"order_id": [f"An order takes at most {MAX_IMAGES_PER_ORDER} photos."]}
+            )
+    return UploadedImage.objects.create(
+        user=user,
+        order_id=order_id,
+        image_name=image_name,
+        thumbnail_name=thumbnail_name,
+        width=processed.width,
+        height=processed.height,
+        size_bytes=len(processed.image),
+        content_type=STORED_CONTENT_TYPE,
+    )
+
+
+def image_delete(*, image: UploadedImage) -> None:
+    """Delete an image and both its files. The files go first: if the storage fails, the
+    image is still there (503) and deleting it again finishes the job."""
+    try:
+        media_delete(name=image.image_name)
+        media_delete(name=image.thumbnail_name)
+    except MediaUnavailable as exc:
+        logger.warning("media storage failed", exc_info=True)
+        raise MediaStorageUnavailable() from exc
+    image.delete()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reference.uploads import apis
+
+app_name = "uploads"
+
+urlpatterns = [
+    path("upload-image/", apis.ImageUploadApi.as_view(), name="upload-image"),
+    path("images/<uuid:image_id>/", apis.ImageDetailApi.as_view(), name="image-detail"),
+]
