@@ -7,5 +7,7 @@ pytest_plugins = [
     "fixtures.data",
     "fixtures.sandbox",
     "fixtures.callers",
+    "fixtures.images",
+    "fixtures.orders",
     "fixtures.reporting",
 ]

@@ -176,6 +176,8 @@ STATIC_URL = "static/"
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# How long an image URL the API hands out stays valid.
+MEDIA_URL_MAX_AGE = _env_int("LC_MEDIA_URL_MAX_AGE", 3600)
 
 # Uploaded images: the largest file accepted, the room a multipart body may take around it
 # (boundaries, part headers, `order_id`), and the pixel budget checked before decoding.
@@ -197,10 +199,9 @@ def s3_media_storage(
             "access_key": access_key or None,
             "secret_key": secret_key or None,
             "region_name": region,
-            # Image URLs are presigned for an hour: the app's image components send no auth
-            # header, and a public bucket URL could never be taken back.
+            # The backend serves the files itself behind its own signed URLs (media_url), so
+            # the bucket stays private and needs no presigning.
             "querystring_auth": True,
-            "querystring_expire": 3600,
             "file_overwrite": False,
             "client_config": Config(
                 s3={"addressing_style": "path"},

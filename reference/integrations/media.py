@@ -3,10 +3,14 @@ an S3-compatible bucket through django-storages and boto3 when LC_S3_ENDPOINT_UR
 (`scaled`, moto's S3 server by default)."""
 
 import logging
+from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +21,9 @@ class MediaUnavailable(Exception):
     """The storage could not take, give or remove a file (disk error, bucket unreachable)."""
 
 
-def media_is_local() -> bool:
-    """Whether files live on this machine's disk (and the backend itself serves them)."""
-    return isinstance(storages["default"], FileSystemStorage)
+# Media URLs carry an expiring signature of the file name: the app's image components send no
+# auth header, so the signature (over an unguessable name) is the credential, and it can lapse.
+_url_signer = signing.TimestampSigner(salt="reference.media")
 
 
 def media_save(*, name: str, content: bytes) -> str:
@@ -39,16 +43,40 @@ def media_delete(*, name: str) -> None:
 
 
 def media_url(*, name: str) -> str:
-    """The file's URL: `/media/<name>` (local), or a presigned bucket URL valid for an hour.
+    """The file's path on this backend, `/media/<name>?s=<signature>`, valid for
+    MEDIA_URL_MAX_AGE seconds.
 
-    Presigning is computed locally: rendering a list of images makes no network call.
+    The backend serves the bytes in every profile (from disk or from the bucket) so that each
+    reply carries `X-Content-Type-Options: nosniff`, which a bucket's presigned URL cannot add.
     """
-    return storages["default"].url(name)
+    token = _url_signer.sign(name)[len(name) + 1:]
+    return f"{reverse('media', kwargs={'name': name})}?{urlencode({'s': token})}"
+
+
+def media_url_valid(*, name: str, token: str) -> bool:
+    """Whether `token` is this backend's unexpired signature of `name`."""
+    try:
+        _url_signer.unsign(f"{name}:{token}", max_age=settings.MEDIA_URL_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return True
 
 
 def media_open(*, name: str) -> File:
-    """Open a stored file for reading; raise FileNotFoundError when there is none."""
-    return storages["default"].open(name, "rb")
+    """Open a stored file for reading; raise FileNotFoundError when there is none.
+
+    Existence is checked first because a bucket opens lazily and would otherwise fail only
+    while the reply is already streaming.
+    """
+    storage = storages["default"]
+    try:
+        if not storage.exists(name):
+            raise FileNotFoundError(name)
+        return storage.open(name, "rb")
+    except STORAGE_ERRORS as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise MediaUnavailable(f"opening {name} failed: {exc}") from exc
 
 
 def bucket_ensure() -> bool | None:

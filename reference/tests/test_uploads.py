@@ -21,7 +21,7 @@ CHAT_UPLOAD = "/api/chat/upload/"
 IMAGES = "/api/mobile/images/"
 FIVE_MB = 5 * 1024 * 1024
 IMAGE_FIELDS = {"id", "url", "thumbnail_url", "width", "height", "size_bytes", "content_type"}
-STORED_NAME = re.compile(r"^http://testserver/media/(images|thumbs)/[0-9a-f]{32}\.jpg$")
+STORED_NAME = re.compile(r"^http://testserver/media/(images|thumbs)/[0-9a-f]{32}\.jpg\?s=[\w%:-]+$")
 
 
 def upload(client, content: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg",
@@ -274,3 +274,14 @@ def test_uploads_are_throttled_per_account(customer, other_customer, settings):
     assert statuses == [HTTPStatus.CREATED, HTTPStatus.CREATED, HTTPStatus.TOO_MANY_REQUESTS]
     assert upload(other_customer, photo).status_code == HTTPStatus.CREATED
 
+
+
+def test_an_image_url_is_refused_without_its_signature_forged_or_expired(customer, settings):
+    url = upload(customer, images.photo((64, 64))).json()["url"]
+    path, token = url.split("?s=")
+    assert stored(url)  # positive control: the URL as handed out serves the image
+
+    assert Client().get(path).status_code == HTTPStatus.NOT_FOUND
+    assert Client().get(f"{path}?s={token[:-2]}xx").status_code == HTTPStatus.NOT_FOUND
+    settings.MEDIA_URL_MAX_AGE = -1
+    assert Client().get(url).status_code == HTTPStatus.NOT_FOUND

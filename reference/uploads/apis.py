@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reference.common.schema import ErrorSerializer
-from reference.integrations.media import media_is_local, media_open
+from reference.integrations.media import MediaUnavailable, media_open, media_url_valid
 from reference.uploads import selectors, services
 from reference.uploads.serializers import ImageSerializer, ImageUploadSerializer
 from reference.uploads.throttles import UploadThrottle
@@ -111,16 +111,18 @@ class ImageDetailApi(APIView):
 
 @require_safe
 def media_serve(request: HttpRequest, name: str) -> FileResponse:
-    """A stored image or thumbnail, for local media only (a bucket serves its own, presigned).
+    """A stored image or thumbnail, from disk or from the bucket.
 
-    No auth: the app's image components cannot send a header; the unguessable name (a random
-    UUID) is the credential.
+    No auth header: the app's image components cannot send one; the URL's expiring signature
+    over an unguessable name (a random UUID) is the credential. An unsigned, forged or expired
+    URL is as absent as a missing file.
     """
-    if not MEDIA_NAME.match(name) or not media_is_local():
+    token = request.GET.get("s", "")
+    if not MEDIA_NAME.match(name) or not media_url_valid(name=name, token=token):
         raise Http404("No such file.")
     try:
         file = media_open(name=name)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, MediaUnavailable) as exc:
         raise Http404("No such file.") from exc
     response = FileResponse(file, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
