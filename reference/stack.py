@@ -2,8 +2,12 @@
 
 `python -m reference.stack serve` runs the stack in the foreground for people (`make serve`);
 `python -m reference.stack boot --state-file F --watch-pid P` is how the harness starts it
-(`fixtures/stack.py`): free loopback ports, F written once both halves are healthy, everything
+(`fixtures/stack.py`): free loopback ports, F written once every part is healthy, everything
 stopped when P is gone or on SIGTERM. ARCHITECTURE.md ("The process contract") is the spec.
+
+The scaled profile also runs moto's standalone S3 server (`python -m moto.server`) as the
+media storage, unless LC_S3_ENDPOINT_URL names one; the embedded profile keeps media in local
+files.
 
 Each child runs in its own process group (so a multi-worker uvicorn is stopped whole) and gets
 SIGTERM if the launcher dies. This module imports neither Django nor the sandbox: it only runs
@@ -50,10 +54,25 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # The sandbox's test account (its own defaults); both halves get the same values.
 DEFAULT_TWILIO_ACCOUNT_SID = "AC5a4db0c05a4db0c05a4db0c05a4db0c0"
 DEFAULT_TWILIO_AUTH_TOKEN = "sandbox-twilio-token"  # noqa: S105 - the sandbox accepts only it
+DEFAULT_RAZORPAY_KEY_ID = "rzp_test_sandbox0001"
+DEFAULT_RAZORPAY_KEY_SECRET = "sandbox-razorpay-key-secret"  # noqa: S105 - sandbox test key
+DEFAULT_RAZORPAY_WEBHOOK_SECRET = "sandbox-razorpay-webhook-secret"  # noqa: S105 - sandbox
+WEBHOOK_PATH = "/api/payments/webhooks/razorpay/"
+# moto's S3 accepts any keys; these test values only have to be the same on both sides.
+DEFAULT_S3_BUCKET = "laundryconnect-media"
+DEFAULT_S3_REGION = "ap-south-1"
+S3_TEST_ACCESS_KEY_ID = "lc-moto-access-key"
+S3_TEST_SECRET_ACCESS_KEY = "lc-moto-secret-key"  # noqa: S105 - a test value, for moto only
+S3_VARIABLES = (
+    "LC_S3_ENDPOINT_URL", "LC_S3_BUCKET", "LC_S3_ACCESS_KEY_ID", "LC_S3_SECRET_ACCESS_KEY",
+    "LC_S3_REGION",
+)
 DATABASE_OWNER_TAG = "reference.stack"
 SETUP_COMMANDS = (("migrate", "--noinput"), ("load_catalog",), ("ensure_staff",))
+S3_SETUP_COMMANDS = (("ensure_bucket",),)
 
 SANDBOX_HEALTH_DEADLINE_SECONDS = 30
+S3_HEALTH_DEADLINE_SECONDS = 30
 BACKEND_HEALTH_DEADLINE_SECONDS = 60
 SETUP_COMMAND_DEADLINE_SECONDS = 300
 STOP_DEADLINE_SECONDS = 10
@@ -272,6 +291,22 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def webhook_settings_put(sandbox_url: str, settings: Mapping[str, Any]) -> None:
+    """Change where the sandbox sends gateway webhooks (`PUT /_sandbox/gateway/webhook/`)."""
+    request = urllib.request.Request(  # noqa: S310 - the sandbox's own http URL
+        f"{sandbox_url}/_sandbox/gateway/webhook/",
+        data=json.dumps(settings).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    try:
+        with _OPENER.open(request, timeout=5) as response:
+            response.read()
+    except (urllib.error.URLError, OSError, HTTPException) as error:
+        message = f"could not point the sandbox's gateway webhooks at the backend: {error}"
+        raise StackError(message) from error
+
+
 def redact(url: str) -> str:
     """`url` without its password, for messages."""
     parts = urlsplit(url)
@@ -438,8 +473,22 @@ class StackOptions:
     keep_data: bool = False
 
 
+@dataclass(frozen=True)
+class Server:
+    """A child that serves HTTP: how to run it on a port and how to tell that it is healthy."""
+
+    name: str
+    argv_for_port: Callable[[int], list[str]]
+    health_path: str
+    port: int  # 0: a free one
+    env: Mapping[str, str]
+    deadline_seconds: float
+    # A free port picked in advance (others had to know it); another is tried if it is lost.
+    first_port: int = 0
+
+
 class Stack:
-    """The sandbox and the backend of one run, as child processes of this one."""
+    """The sandbox, the backend and (scaled) the S3 server of one run, as child processes."""
 
     def __init__(
         self,
@@ -464,6 +513,15 @@ class Stack:
         self.twilio_auth_token = (
             environ.get("LC_SANDBOX_TWILIO_AUTH_TOKEN") or DEFAULT_TWILIO_AUTH_TOKEN
         )
+        self.razorpay_key_id = (
+            environ.get("LC_SANDBOX_RAZORPAY_KEY_ID") or DEFAULT_RAZORPAY_KEY_ID
+        )
+        self.razorpay_key_secret = (
+            environ.get("LC_SANDBOX_RAZORPAY_KEY_SECRET") or DEFAULT_RAZORPAY_KEY_SECRET
+        )
+        self.razorpay_webhook_secret = (
+            environ.get("LC_SANDBOX_RAZORPAY_WEBHOOK_SECRET") or DEFAULT_RAZORPAY_WEBHOOK_SECRET
+        )
         self.jwt_signing_key = environ.get("LC_JWT_SIGNING_KEY") or secrets.token_urlsafe(48)
         self.secret_key = environ.get("LC_SECRET_KEY") or secrets.token_urlsafe(50)
         self.staff_email = environ.get("LC_STAFF_EMAIL") or DEFAULT_STAFF_EMAIL
@@ -472,6 +530,8 @@ class Stack:
         self.database_name: str | None = None
         self.redis_url: str | None = None
         self.redis_prefix: str | None = None
+        self.s3_url: str | None = None
+        self.s3_bucket: str | None = None
         self._owned_database: tuple[str, str] | None = None
         self._owns_redis_prefix = False
 
@@ -488,31 +548,62 @@ class Stack:
             ensure_port_free(options.host, options.sandbox_port, "--sandbox-port")
         if options.profile == "scaled":
             self._prepare_scaled()
+        # The sandbox must know where to send gateway webhooks before either half starts.
+        backend_port = options.port or free_port(options.host)
 
-        sandbox_port = self._start_server(
-            "sandbox",
-            lambda port: [sys.executable, "-m", "sandbox", "--host", options.host,
-                          "--port", str(port)],
-            health_path="/_sandbox/health/",
-            port=options.sandbox_port,
-            env=self._sandbox_env(),
-            deadline_seconds=SANDBOX_HEALTH_DEADLINE_SECONDS,
-        )
+        servers = [
+            Server(
+                "sandbox",
+                lambda port: [sys.executable, "-m", "sandbox", "--host", options.host,
+                              "--port", str(port)],
+                health_path="/_sandbox/health/",
+                port=options.sandbox_port,
+                env=self._sandbox_env(webhook_url=self._webhook_url(backend_port)),
+                deadline_seconds=SANDBOX_HEALTH_DEADLINE_SECONDS,
+            )
+        ]
+        runs_s3 = options.profile == "scaled" and not self.s3_url
+        if runs_s3:
+            # moto's own server, not the `moto_server` script: the script's shebang names the
+            # interpreter it was installed with, `sys.executable` is the one running this stack.
+            servers.append(
+                Server(
+                    "s3",
+                    lambda port: [sys.executable, "-m", "moto.server", "-H", options.host,
+                                  "-p", str(port)],
+                    health_path="/moto-api/",
+                    port=0,
+                    env=self._child_env(),
+                    deadline_seconds=S3_HEALTH_DEADLINE_SECONDS,
+                )
+            )
+        # Both start side by side: neither needs the other, and each takes a second to import.
+        sandbox_port, *s3_port = self._start_servers(*servers)
         sandbox_url = http_origin("http", options.host, sandbox_port)
         self.say(f"sandbox healthy at {sandbox_url} ({time.monotonic() - started:.1f} s)")
+        if runs_s3:
+            self.s3_url = http_origin("http", options.host, s3_port[0])
+            self.say(
+                f"S3 server (moto) healthy at {self.s3_url} ({time.monotonic() - started:.1f} s)"
+            )
 
         backend_env = self._backend_env(sandbox_url)
         self._run_setup(backend_env)
         self.say(f"database ready ({time.monotonic() - started:.1f} s)")
 
-        port = self._start_server(
-            "backend",
-            self._backend_argv,
-            health_path="/api/health/",
-            port=options.port,
-            env=backend_env,
-            deadline_seconds=BACKEND_HEALTH_DEADLINE_SECONDS,
+        (port,) = self._start_servers(
+            Server(
+                "backend",
+                self._backend_argv,
+                health_path="/api/health/",
+                port=options.port,
+                env=backend_env,
+                deadline_seconds=BACKEND_HEALTH_DEADLINE_SECONDS,
+                first_port=backend_port,
+            )
         )
+        if port != backend_port:
+            webhook_settings_put(sandbox_url, {"url": self._webhook_url(port)})
         boot_seconds = round(time.monotonic() - started, 2)
         self.say(f"backend healthy on port {port} ({boot_seconds:.1f} s)")
         return {
@@ -529,6 +620,8 @@ class Stack:
             "workers": options.workers,
             "database": self.database_name,
             "redis_prefix": self.redis_prefix,
+            "s3_url": self.s3_url,
+            "s3_bucket": self.s3_bucket,
             "processes": {child.name: child.process.pid for child in self.children},
             "boot_seconds": boot_seconds,
         }
@@ -539,6 +632,10 @@ class Stack:
         given_prefix = self.environ.get("LC_REDIS_PREFIX")
         self.redis_prefix = given_prefix or f"lc_{self.run_id}"
         self._owns_redis_prefix = not given_prefix
+        # A given S3 endpoint is used as it is, with the bucket and keys exported beside it;
+        # otherwise `start` runs moto for this run alone, so the default bucket never clashes.
+        self.s3_url = self.environ.get("LC_S3_ENDPOINT_URL") or None
+        self.s3_bucket = self.environ.get("LC_S3_BUCKET") or DEFAULT_S3_BUCKET
 
         given_database = self.environ.get("LC_DATABASE_URL")
         if given_database:
@@ -567,25 +664,39 @@ class Stack:
             env[name] = ",".join(hosts)
         return env
 
-    def _sandbox_env(self) -> dict[str, str]:
+    def _webhook_url(self, backend_port: int) -> str:
+        return http_origin("http", self.options.host, backend_port) + WEBHOOK_PATH
+
+    def _sandbox_env(self, webhook_url: str | None = None) -> dict[str, str]:
         env = self._child_env()
         env["LC_SANDBOX_TWILIO_ACCOUNT_SID"] = self.twilio_account_sid
         env["LC_SANDBOX_TWILIO_AUTH_TOKEN"] = self.twilio_auth_token
+        env["LC_SANDBOX_RAZORPAY_KEY_ID"] = self.razorpay_key_id
+        env["LC_SANDBOX_RAZORPAY_KEY_SECRET"] = self.razorpay_key_secret
+        env["LC_SANDBOX_RAZORPAY_WEBHOOK_SECRET"] = self.razorpay_webhook_secret
+        if webhook_url is not None:
+            env["LC_SANDBOX_WEBHOOK_URL"] = webhook_url
         return env
 
     def _backend_env(self, sandbox_url: str) -> dict[str, str]:
         env = self._child_env()
         if self.options.profile == "embedded":
-            # The embedded profile is SQLite and in-memory layers, whatever the shell exports.
-            for name in ("LC_DATABASE_URL", "LC_REDIS_URL", "LC_REDIS_PREFIX"):
+            # The embedded profile is SQLite, in-memory layers and local media, whatever the
+            # shell exports.
+            for name in ("LC_DATABASE_URL", "LC_REDIS_URL", "LC_REDIS_PREFIX", *S3_VARIABLES):
                 env.pop(name, None)
         env.update(
             DJANGO_SETTINGS_MODULE="reference.config.settings",
             LC_PROFILE=self.options.profile,
             LC_DATA_DIR=str(self.data_dir),
             LC_TWILIO_BASE_URL=sandbox_url,
+            LC_EXPO_BASE_URL=sandbox_url,
             LC_TWILIO_ACCOUNT_SID=self.twilio_account_sid,
             LC_TWILIO_AUTH_TOKEN=self.twilio_auth_token,
+            LC_RAZORPAY_BASE_URL=sandbox_url,
+            LC_RAZORPAY_KEY_ID=self.razorpay_key_id,
+            LC_RAZORPAY_KEY_SECRET=self.razorpay_key_secret,
+            LC_RAZORPAY_WEBHOOK_SECRET=self.razorpay_webhook_secret,
             LC_JWT_SIGNING_KEY=self.jwt_signing_key,
             LC_SECRET_KEY=self.secret_key,
             LC_STAFF_EMAIL=self.staff_email,
@@ -599,6 +710,14 @@ class Stack:
                 LC_REDIS_URL=self.redis_url or "",
                 LC_REDIS_PREFIX=self.redis_prefix or "",
             )
+        if self.options.profile == "scaled" and not self.environ.get("LC_S3_ENDPOINT_URL"):
+            env.update(
+                LC_S3_ENDPOINT_URL=self.s3_url or "",
+                LC_S3_BUCKET=self.s3_bucket or DEFAULT_S3_BUCKET,
+                LC_S3_ACCESS_KEY_ID=S3_TEST_ACCESS_KEY_ID,
+                LC_S3_SECRET_ACCESS_KEY=S3_TEST_SECRET_ACCESS_KEY,
+                LC_S3_REGION=DEFAULT_S3_REGION,
+            )
         return env
 
     def _backend_argv(self, port: int) -> list[str]:
@@ -608,6 +727,8 @@ class Stack:
             # Django's ASGI handler does not speak the lifespan protocol.
             "--lifespan", "off",
             "--timeout-graceful-shutdown", "3",
+            # The contract's frame limit: a bigger WebSocket message closes the socket (1009).
+            "--ws-max-size", "65536",
         ]
         if self.options.profile == "scaled":
             argv += ["--workers", str(self.options.workers)]
@@ -640,41 +761,51 @@ class Stack:
         if self.stop_event.is_set():
             raise StopRequested("a stop was requested while the stack was booting")
 
-    def _start_server(
-        self,
-        name: str,
-        argv_for_port: Callable[[int], list[str]],
-        *,
-        health_path: str,
-        port: int,
-        env: Mapping[str, str],
-        deadline_seconds: float,
-    ) -> int:
-        """Start a server and wait until it is healthy; return its port.
+    def _start_servers(self, *servers: Server) -> list[int]:
+        """Start `servers` side by side, wait until each is healthy; return their ports.
 
         A free port picked here can be taken by someone else before the child binds it; then
         the child fails with "address already in use" and another port is tried.
         """
-        log = self.log_dir / f"{name}.log"
-        for _ in range(PORT_ATTEMPTS):
-            chosen = port or free_port(self.options.host)
-            child = self._spawn(name, argv_for_port(chosen), env, log)
-            url = http_origin("http", self.options.host, chosen) + health_path
-            try:
-                self._wait_healthy(child, url, deadline_seconds)
-            except StackError:
-                lost_race = (
-                    not port
-                    and child.exit_code() is not None
-                    and "address already in use" in log_tail(log, 5).lower()
+        launched = [self._launch(server) for server in servers]
+        return [
+            self._await_healthy(server, child, port)
+            for server, (child, port) in zip(servers, launched, strict=True)
+        ]
+
+    def _launch(self, server: Server, *, retry: bool = False) -> tuple[Child, int]:
+        port = server.port or (0 if retry else server.first_port) or free_port(self.options.host)
+        log = self.log_dir / f"{server.name}.log"
+        return self._spawn(server.name, server.argv_for_port(port), server.env, log), port
+
+    def _await_healthy(self, server: Server, child: Child, port: int) -> int:
+        attempts = 1
+        while not self._healthy_unless_port_lost(server, child, port):
+            self.children.remove(child)
+            if attempts == PORT_ATTEMPTS:
+                raise StackError(
+                    f"the {server.name} found no free port in {PORT_ATTEMPTS} attempts", child.log
                 )
-                if not lost_race:
-                    raise
-                self.children.remove(child)
-                self.say(f"{name}: port {chosen} was taken meanwhile; trying another")
-                continue
-            return chosen
-        raise StackError(f"the {name} found no free port in {PORT_ATTEMPTS} attempts", log)
+            self.say(f"{server.name}: port {port} was taken meanwhile; trying another")
+            child, port = self._launch(server, retry=True)
+            attempts += 1
+        return port
+
+    def _healthy_unless_port_lost(self, server: Server, child: Child, port: int) -> bool:
+        """True once `child` is healthy, False if it lost its free port to another process."""
+        url = http_origin("http", self.options.host, port) + server.health_path
+        try:
+            self._wait_healthy(child, url, server.deadline_seconds)
+        except StackError:
+            lost_race = (
+                not server.port
+                and child.exit_code() is not None
+                and "address already in use" in log_tail(child.log, 5).lower()
+            )
+            if not lost_race:
+                raise
+            return False
+        return True
 
     def _wait_healthy(self, child: Child, url: str, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -696,9 +827,11 @@ class Stack:
             self.stop_event.wait(POLL_INTERVAL_SECONDS)
 
     def _run_setup(self, env: Mapping[str, str]) -> None:
-        """migrate, load_catalog, ensure_staff: one after the other, each with a deadline."""
+        """migrate, load_catalog, ensure_staff (and ensure_bucket with S3 storage): one after
+        the other, each with a deadline."""
         log = self.log_dir / "setup.log"
-        for command in SETUP_COMMANDS:
+        commands = SETUP_COMMANDS + (S3_SETUP_COMMANDS if self.s3_url else ())
+        for command in commands:
             argv = [sys.executable, "-m", "reference.manage", *command]
             shown = shlex.join(["python", *argv[1:]])
             child = self._spawn(f"`{shown}`", argv, env, log, header=f"$ {shown}")
@@ -808,7 +941,9 @@ def build_parser() -> argparse.ArgumentParser:
             "backend, as child processes. Any LC_* variable you export reaches the backend "
             "(e.g. LC_THROTTLE_LOGIN); LC_STAFF_EMAIL / LC_STAFF_PASSWORD set the staff "
             "account; LC_PG_ADMIN_URL, LC_DATABASE_URL, LC_REDIS_URL configure the scaled "
-            "profile."
+            "profile, which runs moto's S3 server for media unless LC_S3_ENDPOINT_URL (with "
+            "LC_S3_BUCKET, LC_S3_ACCESS_KEY_ID, LC_S3_SECRET_ACCESS_KEY, LC_S3_REGION) names "
+            "another."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -819,8 +954,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILES,
         default=profile_default if profile_default in PROFILES else None,
-        help="embedded: SQLite, in-memory layers, one process; scaled: PostgreSQL, Redis, "
-        "several workers (default: $LC_PROFILE or embedded)",
+        help="embedded: SQLite, in-memory layers, local media, one process; scaled: "
+        "PostgreSQL, Redis, S3 media (moto), several workers (default: $LC_PROFILE or embedded)",
     )
     common.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     common.add_argument(
@@ -833,8 +968,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-dir",
         type=Path,
         default=DEFAULT_LOG_DIR,
-        help="where the children's logs (sandbox.log, setup.log, backend.log) and the run's "
-        "data go (default reports/out/stack)",
+        help="where the children's logs (sandbox.log, s3.log, setup.log, backend.log) and the "
+        "run's data go (default reports/out/stack)",
     )
     common.add_argument(
         "--otp-ttl",
@@ -864,7 +999,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="start the stack for the harness and write its state file",
         description="Start the stack on free loopback ports, write its state as JSON to "
-        "--state-file once both halves are healthy (or {\"error\": ...} if the boot fails), "
+        "--state-file once every part is healthy (or {\"error\": ...} if the boot fails), "
         "and stay up until SIGTERM/SIGINT or until --watch-pid is gone. The state file is "
         "removed when the stack stops.",
     )
@@ -932,6 +1067,8 @@ def _banner(state: Mapping[str, Any]) -> str:
     ]
     if state["database"]:
         lines.append(f"  Database      {state['database']} (Redis prefix {state['redis_prefix']})")
+    if state["s3_url"]:
+        lines.append(f"  S3 storage    {redact(state['s3_url'])}  (bucket {state['s3_bucket']})")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ EXIT_DEADLINE_SECONDS = 60
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 STATE_KEYS = {
     "base_url", "ws_url", "sandbox_url", "staff_email", "staff_password", "jwt_signing_key",
-    "otp_ttl_seconds", "profile", "log_dir", "pid",
+    "otp_ttl_seconds", "profile", "log_dir", "pid", "s3_url",
 }
 
 
@@ -101,6 +102,61 @@ def test_bad_command_lines_are_refused_with_a_reason(
 
     assert exited.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def _backend_env(profile: str, environ: dict[str, str], s3_url: str | None = None) -> dict:
+    built = stack.Stack(
+        stack.StackOptions(profile=profile), environ=environ, stop_event=threading.Event(),
+        say=print,
+    )
+    built.s3_url = s3_url
+    return built._backend_env("http://127.0.0.1:8900")
+
+
+def test_embedded_keeps_local_media_whatever_the_shell_exports():
+    exported = {name: "http://127.0.0.1:1" for name in stack.S3_VARIABLES}
+
+    env = _backend_env("embedded", exported)
+
+    assert not set(stack.S3_VARIABLES) & env.keys()
+
+
+def test_scaled_gives_the_backend_its_s3_server_and_test_keys():
+    env = _backend_env("scaled", {}, s3_url="http://127.0.0.1:5000")
+
+    assert env["LC_S3_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+    assert env["LC_S3_BUCKET"] == stack.DEFAULT_S3_BUCKET
+    assert env["LC_S3_REGION"] == stack.DEFAULT_S3_REGION
+    assert env["LC_S3_ACCESS_KEY_ID"] == stack.S3_TEST_ACCESS_KEY_ID
+    assert env["LC_S3_SECRET_ACCESS_KEY"] == stack.S3_TEST_SECRET_ACCESS_KEY
+
+
+def test_scaled_uses_an_exported_s3_endpoint_as_it_is():
+    exported = {"LC_S3_ENDPOINT_URL": "https://s3.example.in", "LC_S3_BUCKET": "media-qa"}
+
+    env = _backend_env("scaled", exported, s3_url="https://s3.example.in")
+
+    assert env["LC_S3_ENDPOINT_URL"] == "https://s3.example.in"
+    assert env["LC_S3_BUCKET"] == "media-qa"
+    assert "LC_S3_ACCESS_KEY_ID" not in env
+
+
+def test_both_halves_get_one_gateway_test_account_and_the_sandbox_the_webhook_url():
+    built = stack.Stack(
+        stack.StackOptions(), environ={"LC_RAZORPAY_KEY_ID": "rzp_live_exported"},
+        stop_event=threading.Event(), say=print,
+    )
+
+    backend = built._backend_env("http://127.0.0.1:8900")
+    sandbox = built._sandbox_env(webhook_url=built._webhook_url(8123))
+
+    assert backend["LC_RAZORPAY_BASE_URL"] == "http://127.0.0.1:8900"
+    for name in ("KEY_ID", "KEY_SECRET", "WEBHOOK_SECRET"):
+        assert backend[f"LC_RAZORPAY_{name}"] == sandbox[f"LC_SANDBOX_RAZORPAY_{name}"]
+    assert backend["LC_RAZORPAY_KEY_ID"].startswith("rzp_test_")
+    assert sandbox["LC_SANDBOX_WEBHOOK_URL"] == (
+        "http://127.0.0.1:8123/api/payments/webhooks/razorpay/"
+    )
 
 
 def test_taken_port_is_a_clear_error():
@@ -258,6 +314,8 @@ def _assert_all_gone(run: Boot, state: dict, processes: set[int]) -> None:
     assert not alive, f"processes {alive} outlived the launcher:\n{run.output()}"
     assert not _listening(state["base_url"]), "the backend port is still open"
     assert not _listening(state["sandbox_url"]), "the sandbox port is still open"
+    if state["s3_url"]:
+        assert not _listening(state["s3_url"]), "the S3 server's port is still open"
     assert not run.state_file.exists(), "the state file outlived the stack"
     assert not list(run.log_dir.glob("data-*")), "the run's data folder was left behind"
     assert (run.log_dir / "backend.log").read_text()
@@ -273,6 +331,7 @@ def test_embedded_boot_stops_everything_when_the_watched_process_dies(boot, watc
     assert state["pid"] == run.launcher.pid
     assert state["otp_ttl_seconds"] == stack.BOOT_OTP_TTL_SECONDS
     assert state["ws_url"].startswith("ws://127.0.0.1:")
+    assert state["s3_url"] is None, "the embedded profile keeps media in local files"
     _assert_healthy(state)
     processes = _children(run.launcher.pid)
     assert set(state["processes"].values()) <= processes
@@ -304,6 +363,22 @@ def _scaled_services_or_skip() -> str:
     return admin_url
 
 
+def _assert_bucket_exists(state: dict) -> None:
+    """The S3 server answers the S3 API, and the setup made the media bucket in it."""
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=state["s3_url"], region_name=stack.DEFAULT_S3_REGION,
+        aws_access_key_id=stack.S3_TEST_ACCESS_KEY_ID,
+        aws_secret_access_key=stack.S3_TEST_SECRET_ACCESS_KEY,
+    )
+    try:
+        buckets = [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]
+    finally:
+        client.close()
+    assert state["s3_bucket"] in buckets, buckets
+
+
 def test_scaled_boot_runs_workers_and_drops_its_database_on_sigterm(boot):
     admin_url = _scaled_services_or_skip()
 
@@ -316,9 +391,11 @@ def test_scaled_boot_runs_workers_and_drops_its_database_on_sigterm(boot):
     assert state["database"].startswith("lc_")
     assert state["database"] in _postgres_databases(admin_url)
     _assert_healthy(state)
+    _assert_bucket_exists(state)
     processes = _children(run.launcher.pid)
-    # the sandbox, the uvicorn supervisor and at least its two workers
-    assert len(processes) >= 4, processes
+    assert state["processes"]["s3"] in processes
+    # the sandbox, the S3 server, the uvicorn supervisor and at least its two workers
+    assert len(processes) >= 5, processes
 
     # when the launcher is asked to stop
     run.launcher.send_signal(signal.SIGTERM)

@@ -1,6 +1,6 @@
 """Input parsing and output shapes of the accounts API (no business rules here)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -14,6 +14,7 @@ from reference.accounts.validators import (
     validate_expo_push_token,
     validate_pincode,
 )
+from reference.common.serializers import StrictSerializer
 
 
 class PhoneNumberField(serializers.CharField):
@@ -40,7 +41,12 @@ class CoordinateField(serializers.DecimalField):
         )
 
     def validate_precision(self, value: Decimal) -> Decimal:
-        return super().validate_precision(value.quantize(self.STEP, rounding=ROUND_HALF_UP))
+        try:
+            rounded = value.quantize(self.STEP, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            # too many digits to round at all (1e300): refused like any over-long number
+            self.fail("max_whole_digits", max_whole_digits=self.max_whole_digits)
+        return super().validate_precision(rounded)
 
 
 def _password_field() -> serializers.CharField:
@@ -73,7 +79,7 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(StrictSerializer):
     full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=254)
     phone_number = PhoneNumberField()
@@ -98,7 +104,7 @@ class RegistrationSerializer(serializers.Serializer):
     tokens = TokenPairSerializer()
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictSerializer):
     email = serializers.CharField(
         max_length=254, help_text="The account's email address or its phone number."
     )
@@ -111,11 +117,11 @@ class SignedInSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(StrictSerializer):
     refresh = serializers.CharField(max_length=2048)
 
 
-class VerifyOtpSerializer(serializers.Serializer):
+class VerifyOtpSerializer(StrictSerializer):
     phone_number = PhoneNumberField()
     otp_code = serializers.CharField(max_length=12)
 
@@ -124,7 +130,7 @@ class VerifiedSerializer(serializers.Serializer):
     user = UserSerializer()
 
 
-class ResendOtpSerializer(serializers.Serializer):
+class ResendOtpSerializer(StrictSerializer):
     phone_number = PhoneNumberField()
 
 
@@ -132,7 +138,7 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class _IdentifierSerializer(serializers.Serializer):
+class _IdentifierSerializer(StrictSerializer):
     """Takes the account by `email` (an email or a phone number) or by `phone_number`."""
 
     email = serializers.CharField(max_length=254, required=False)
@@ -164,13 +170,13 @@ class ResetPasswordSerializer(_IdentifierSerializer):
         return attrs
 
 
-class MeUpdateSerializer(serializers.Serializer):
+class MeUpdateSerializer(StrictSerializer):
     """Only the name is writable; any other field sent is ignored."""
 
     full_name = serializers.CharField(max_length=150, required=False)
 
 
-class PushTokenSerializer(serializers.Serializer):
+class PushTokenSerializer(StrictSerializer):
     token = serializers.CharField(max_length=255, validators=[validate_expo_push_token])
     platform = serializers.ChoiceField(choices=PushToken.Platform.choices)
 
@@ -193,7 +199,7 @@ class AddressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AddressWriteSerializer(serializers.Serializer):
+class AddressWriteSerializer(StrictSerializer):
     label = serializers.ChoiceField(choices=Address.Label.choices, default=Address.Label.HOME)
     address_line1 = serializers.CharField(max_length=255)
     address_line2 = serializers.CharField(max_length=255, required=False, allow_blank=True)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.catalog.models import Category, ServiceItem
+from reference.common.serializers import StrictSerializer
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -29,5 +30,5 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         return item.image or None
 
 
-class ServiceItemFilterSerializer(serializers.Serializer):
+class ServiceItemFilterSerializer(StrictSerializer):
     category = serializers.UUIDField(required=False, help_text="A category id.")

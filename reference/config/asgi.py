@@ -9,8 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reference.config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from reference.common.websocket import OriginValidator, QueryTokenAuthMiddleware  # noqa: E402
 from reference.config.routing import websocket_urlpatterns  # noqa: E402
 from reference.uploads.limits import BodyLimitMiddleware  # noqa: E402
 
@@ -18,6 +18,8 @@ application = ProtocolTypeRouter(
     {
         # Refuses oversized bodies before Django's handler spools them to disk.
         "http": BodyLimitMiddleware(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # A browser page of another origin is refused; a client without Origin (the app) is
+        # not. Then `?token=` names the user (reference.common.websocket).
+        "websocket": OriginValidator(QueryTokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "reference.orders",
     "reference.uploads",
     "reference.mobile",
+    "reference.payments",
+    "reference.notifications",
+    "reference.chat",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +149,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            "CONFIG": {
+                # redis-py's default read timeout (5 s) equals channels_redis's blocking
+                # receive (BZPOPMIN, 5 s): an idle socket's receive would time out and crash
+                # its consumer. Reads wait longer than the receive blocks.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                ],
+                "prefix": REDIS_PREFIX,
+            },
         }
     }
 else:
@@ -296,12 +307,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reference.common.schema.add_links",
+    ],
+    # Choice sets that share a field name get stable names (the payment enums meet the order's).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "reference.orders.models.Order.Status",
+        "PaymentMethodEnum": "reference.orders.models.Order.PaymentMethod",
+        "PaymentStateEnum": "reference.payments.models.Payment.Status",
+        "SavedMethodTypeEnum": "reference.payments.models.SavedMethod.Type",
+        "RefundStatusEnum": "reference.payments.models.Refund.Status",
+        "WalletTransactionStatusEnum": "reference.payments.models.WalletTransaction.Status",
+        "WebhookAckStatusEnum": "reference.payments.serializers.WEBHOOK_OUTCOMES",
+    },
     "TAGS": [
         {"name": "accounts", "description": "Registration, login, profile, addresses."},
         {"name": "services", "description": "The public laundry catalog."},
         {"name": "orders", "description": "The caller's orders, their tracking and status."},
         {"name": "mobile", "description": "Image upload, the home screen and the app's config."},
-        {"name": "chat", "description": "Support chat (its image upload for now)."},
+        {"name": "notifications", "description": "The caller's notifications and push "
+         "switches."},
+        {"name": "chat", "description": "Support chat: one room per order, its messages, "
+         "read markers, photo upload."},
+        {"name": "payments", "description": "Saved methods, wallet, payments, refunds, the "
+         "gateway's webhook."},
         {"name": "operator", "description": "Operator endpoints: staff accounts only."},
         {"name": "service", "description": "Health of the backend."},
     ],
@@ -315,6 +345,54 @@ TWILIO_ACCOUNT_SID = _env("LC_TWILIO_ACCOUNT_SID", "AC5a4db0c05a4db0c05a4db0c05a
 TWILIO_AUTH_TOKEN = _env("LC_TWILIO_AUTH_TOKEN", "sandbox-twilio-token")
 TWILIO_FROM = _env("LC_TWILIO_FROM", "+15005550006")
 TWILIO_TIMEOUT_SECONDS = 5.0
+
+# The payment gateway (Razorpay's API through its SDK; the sandbox by default). The project
+# never touches live money: a key id that is not a test key stops the backend at start unless
+# LC_ALLOW_LIVE_GATEWAY=1 says so on purpose.
+RAZORPAY_BASE_URL = _env("LC_RAZORPAY_BASE_URL", "http://127.0.0.1:8900").rstrip("/")
+RAZORPAY_KEY_ID = _env("LC_RAZORPAY_KEY_ID", "rzp_test_sandbox0001")
+RAZORPAY_KEY_SECRET = _env("LC_RAZORPAY_KEY_SECRET", "sandbox-razorpay-key-secret")
+RAZORPAY_WEBHOOK_SECRET = _env("LC_RAZORPAY_WEBHOOK_SECRET", "sandbox-razorpay-webhook-secret")
+ALLOW_LIVE_GATEWAY = _env_bool("LC_ALLOW_LIVE_GATEWAY", False)
+if not RAZORPAY_KEY_ID.startswith("rzp_test_") and not ALLOW_LIVE_GATEWAY:
+    raise ImproperlyConfigured(
+        f"LC_RAZORPAY_KEY_ID {RAZORPAY_KEY_ID[:9]}... is not a Razorpay test key (rzp_test_...): "
+        "this project never touches live money. Use a test key, or set LC_ALLOW_LIVE_GATEWAY=1 "
+        "if you really mean it."
+    )
+try:
+    GATEWAY_TIMEOUT_SECONDS = float(_env("LC_GATEWAY_TIMEOUT_SECONDS", "5"))
+except ValueError as exc:
+    raise ImproperlyConfigured("LC_GATEWAY_TIMEOUT_SECONDS must be a number of seconds") from exc
+if not 0 < GATEWAY_TIMEOUT_SECONDS <= 120:
+    raise ImproperlyConfigured("LC_GATEWAY_TIMEOUT_SECONDS must be more than 0 and at most 120")
+# Where the app opens checkout for a gateway order: a template with {gateway_order_id}.
+CHECKOUT_URL = _env(
+    "LC_CHECKOUT_URL", f"{RAZORPAY_BASE_URL}/_sandbox/checkout/?order_id={{gateway_order_id}}"
+)
+if "{gateway_order_id}" not in CHECKOUT_URL:
+    raise ImproperlyConfigured("LC_CHECKOUT_URL must contain {gateway_order_id}")
+
+# Push notifications (Expo's push API through its SDK; the sandbox by default).
+EXPO_BASE_URL = _env("LC_EXPO_BASE_URL", "http://127.0.0.1:8900").rstrip("/")
+EXPO_TIMEOUT_SECONDS = 5.0
+
+# WebSockets. A browser page may open a socket only from these origins (a full origin such as
+# https://app.example.in, or a host pattern as in ALLOWED_HOSTS matching http and https on any
+# port); a client that sends no Origin (the native app) is not a browser page and is let in.
+WS_ALLOWED_ORIGINS = [
+    origin.strip()
+    for origin in _env("LC_WS_ALLOWED_ORIGINS", ",".join(ALLOWED_HOSTS)).split(",")
+    if origin.strip()
+]
+WS_MAX_FRAME_BYTES = 64 * 1024
+# Per socket: LC_WS_FLOOD_RATE frames a second on average, bursts of LC_WS_FLOOD_BURST; more
+# closes the socket with 1008.
+WS_FLOOD_RATE = _env_int("LC_WS_FLOOD_RATE", 20)
+WS_FLOOD_BURST = _env_int("LC_WS_FLOOD_BURST", 60)
+# How long an open chat socket counts its user as online without a refresh (a killed worker's
+# sockets stop counting after this).
+CHAT_PRESENCE_TTL_SECONDS = 90
 
 STAFF_EMAIL = _env("LC_STAFF_EMAIL", "staff@laundryconnect.test")
 STAFF_PASSWORD = _env("LC_STAFF_PASSWORD", "Staff-Pass-2026")

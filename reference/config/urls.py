@@ -16,7 +16,10 @@ urlpatterns = [
     path("api/orders/", include("reference.orders.urls")),
     path("api/mobile/", include("reference.uploads.urls")),
     path("api/mobile/", include("reference.mobile.urls")),
-    # The chat app comes later; its photo upload is the same upload already.
+    path("api/payments/", include("reference.payments.urls")),
+    path("api/notifications/", include("reference.notifications.urls")),
+    path("api/chat/", include("reference.chat.urls")),
+    # The chat's photo upload is the uploads app's upload under the chat's path.
     path("api/chat/upload/", ChatImageUploadApi.as_view(), name="chat-upload"),
     path("media/<path:name>", media_serve, name="media"),
 ]

@@ -1,7 +1,7 @@
 """What the app reads on start (config) and on its home screen (dashboard).
 
-This app owns no data: it reads the other domains. The wallet and notifications do not exist
-yet; each is read through one selector here that their work replaces.
+This app owns no data: it reads the other domains (orders, catalog, the wallet, notifications)
+through their selectors.
 """
 
 from decimal import Decimal
@@ -10,8 +10,10 @@ from django.conf import settings
 
 from reference.accounts.models import User
 from reference.catalog.selectors import category_list
+from reference.notifications.selectors import notification_unread_count
 from reference.orders.models import PICKUP_TIME_SLOTS, Order
 from reference.orders.selectors import order_active_count, order_recent_list
+from reference.payments.selectors import wallet_balance
 from reference.uploads.services import ALLOWED_CONTENT_TYPES
 
 MIN_SUPPORTED_VERSION = "1.0.0"
@@ -19,13 +21,13 @@ RECENT_ORDERS = 5
 
 
 def wallet_balance_for_user(*, user: User) -> Decimal:
-    """The user's wallet balance in rupees: 0 until the payments work brings wallets."""
-    return Decimal("0.00")
+    """The user's wallet balance in rupees (0 before their wallet exists)."""
+    return wallet_balance(user=user)
 
 
 def unread_notifications_for_user(*, user: User) -> int:
-    """How many unread notifications the user has: 0 until notifications exist."""
-    return 0
+    """How many unread notifications the user has."""
+    return notification_unread_count(user=user)
 
 
 def dashboard_for_user(*, user: User) -> dict:

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.accounts.serializers import AddressSerializer
+from reference.common.serializers import StrictSerializer
 from reference.orders.models import PICKUP_TIME_SLOTS, Order, OrderItem, OrderStatusChange
 from reference.uploads.serializers import ImageRefSerializer
 
@@ -12,13 +13,13 @@ MAX_QUANTITY = 100
 MAX_IMAGES = 10
 
 
-class OrderLineWriteSerializer(serializers.Serializer):
+class OrderLineWriteSerializer(StrictSerializer):
     service_item = serializers.UUIDField(help_text="A service item id from the catalog.")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     notes = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(StrictSerializer):
     """What the customer chooses; prices, totals and statuses sent along are ignored."""
 
     pickup_address = serializers.UUIDField(help_text="One of your address ids.")
@@ -42,15 +43,15 @@ class OrderCreateSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
 
 
-class OrderFilterSerializer(serializers.Serializer):
+class OrderFilterSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
 
 
-class OrderCancelSerializer(serializers.Serializer):
+class OrderCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class OrderStatusChangeWriteSerializer(serializers.Serializer):
+class OrderStatusChangeWriteSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
 

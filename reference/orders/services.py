@@ -21,12 +21,10 @@ from reference.accounts.selectors import address_list
 from reference.accounts.serializers import AddressSerializer
 from reference.catalog.models import ServiceItem
 from reference.catalog.selectors import service_item_list
-from reference.orders.exceptions import (
-    InvalidTransition,
-    OrderNotCancellable,
-    RefundUnavailable,
-)
+from reference.notifications.services import order_update_notify
+from reference.orders.exceptions import InvalidTransition, OrderNotCancellable
 from reference.orders.models import Order, OrderItem, OrderStatusChange
+from reference.payments.services import order_cash_collect, order_payments_refund
 from reference.uploads.models import UploadedImage
 
 TAX_RATE = Decimal("0.18")
@@ -105,6 +103,8 @@ def _status_record(*, order: Order, status: str, note: str, by: User | None) -> 
     order.status = status
     order.save(update_fields=["status", "updated_at"])
     OrderStatusChange.objects.create(order=order, status=status, note=note, by=by)
+    # The customer hears of it (socket frame, notification, push) once this transaction commits.
+    order_update_notify(order=order)
 
 
 @transaction.atomic
@@ -248,17 +248,18 @@ def order_status_change(*, order: Order, status: str, by: User, note: str = "") 
     _status_record(order=locked, status=status, note=note, by=by)
     if status == Status.CANCELLED:
         order_refund_if_paid(order=locked)
+    elif status == Status.DELIVERED:
+        # Cash on delivery: the cash handed over is captured and the order is paid.
+        order_cash_collect(order=locked)
     return locked
 
 
 def order_refund_if_paid(*, order: Order) -> None:
-    """Refund a cancelled order's payment to where it came from (the payments work fills
-    this in: wallet credit or gateway refund, then payment_status `refunded`).
+    """Refund a cancelled order's payment to where it came from: a wallet (or cash) payment
+    back to the wallet, an online one through the gateway; payment_status becomes `refunded`.
 
-    Runs inside the cancelling transaction. Nothing can pay an order yet, so an unpaid order
-    needs nothing; should a paid one arrive before refunds exist, the cancellation is refused
-    (409) rather than keeping the money of a cancelled order.
+    Runs inside the cancelling transaction (`reference.payments.services.order_payments_refund`).
+    An unpaid order needs nothing; a paid one with no captured payment on record is refused
+    (409 `refund_unavailable`) rather than cancelled with its money kept.
     """
-    if order.payment_status == Order.PaymentStatus.UNPAID:
-        return
-    raise RefundUnavailable()
+    order_payments_refund(order=order)

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from reference.accounts.models import Address, User
 from reference.catalog.models import ServiceItem
 from reference.catalog.services import catalog_load
+from reference.tests.gateway import FakeGateway
 
 STRONG_PASSWORD = "Sturdy-Pass-93"
 CODE = re.compile(r"\d{6}")
@@ -65,6 +66,14 @@ def sms() -> Iterator[SmsOutbox]:
         yield outbox
 
 
+@pytest.fixture
+def gateway(sms: SmsOutbox) -> FakeGateway:
+    """The Razorpay HTTP API (`reference.tests.gateway`), on the same mock as the SMS API."""
+    fake = FakeGateway(mock=sms.mock, base_url=settings.RAZORPAY_BASE_URL)
+    fake.install()
+    return fake
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache(settings) -> Iterator[None]:
     """Throttle counters live in the cache; every test starts with a private, empty one (never
@@ -78,6 +87,13 @@ def _empty_cache(settings) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_channel_layer(settings) -> None:
+    """Socket frames go through a channel layer of this process (never the Redis of
+    LC_REDIS_URL); a new one for each test."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture(autouse=True)
@@ -212,3 +228,47 @@ def order_body(address: Address, catalog: dict[str, ServiceItem], **overrides: o
     }
     body.update(overrides)
     return body
+
+
+@dataclass
+class ExpoPushService:
+    """The messages the backend handed to the (mocked) Expo push API."""
+
+    mock: responses.RequestsMock
+    url: str
+    sent: list[dict] = field(default_factory=list)
+    unregistered: set[str] = field(default_factory=set)
+
+    def received_by(self, token: str) -> list[dict]:
+        return [message for message in self.sent if message["to"] == token]
+
+    def fail_with(self, status: int) -> None:
+        """Make every later request fail whole with `status` (Expo's `errors` body)."""
+        body = {"errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "down"}]}
+        self.mock.replace(responses.POST, self.url, status=status, json=body)
+
+
+@pytest.fixture
+def expo(sms: SmsOutbox) -> ExpoPushService:
+    """An Expo push API (beside the Twilio one) that delivers to every token except those in
+    `unregistered`, which answer DeviceNotRegistered as Expo does."""
+    url = f"{settings.EXPO_BASE_URL}/--/api/v2/push/send"
+    service = ExpoPushService(mock=sms.mock, url=url)
+
+    def send(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        tickets = []
+        for index, message in enumerate(json.loads(request.body)):
+            if message["to"] in service.unregistered:
+                tickets.append({
+                    "status": "error",
+                    "message": f'"{message["to"]}" is not a registered push notification '
+                    "recipient",
+                    "details": {"error": "DeviceNotRegistered"},
+                })
+            else:
+                service.sent.append(message)
+                tickets.append({"status": "ok", "id": f"receipt-{len(service.sent)}-{index}"})
+        return 200, {}, json.dumps({"data": tickets})
+
+    sms.mock.add_callback(responses.POST, url, callback=send, content_type="application/json")
+    return service

@@ -64,7 +64,7 @@ def test_dashboard_sums_up_the_callers_orders(customer, customer_user, other_cus
     assert body["active_orders"] == 6
     assert [row["id"] for row in body["recent_orders"]] == ids[::-1][:5]
     assert body["wallet_balance"] == 0
-    assert body["unread_notifications"] == 0
+    assert body["unread_notifications"] == 1  # the cancellation's notification
     assert body["categories"][0]["name"] == "Wash & Fold"
     assert other_customer.get(DASHBOARD).json()["active_orders"] == 0
 

@@ -3,11 +3,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reference.common.serializers import StrictSerializer
 from reference.integrations.media import media_url
 from reference.uploads.models import UploadedImage
 
 
-class ImageUploadSerializer(serializers.Serializer):
+class ImageUploadSerializer(StrictSerializer):
     # A FileField, not an ImageField: what the file is gets decided by the pipeline (415 for
     # another format, 400 for a broken image), and an empty file is the pipeline's 400 too.
     image = serializers.FileField(
