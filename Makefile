@@ -10,17 +10,39 @@ PROFILE ?= embedded
 WORKERS ?= 4
 # TARGET=<url> points the suites at a running backend instead of the reference stack;
 # SANDBOX=<url> names its sandbox; ARGS adds pytest arguments (e.g. ARGS="-k login").
-# BENCH_ARGS adds options of load/bench_upload.py (e.g. BENCH_ARGS="--uploads 20").
+# BENCH_ARGS adds options of the benchmark script: load/bench_upload.py for bench-upload (e.g.
+# BENCH_ARGS="--uploads 20"), load/bench_load.py for bench-load (e.g. BENCH_ARGS="--budget 120"),
+# load/bench_chat.py for bench-chat (e.g. BENCH_ARGS="--messages 1000").
 TARGET  ?=
 SANDBOX ?=
 ARGS    ?=
 BENCH_ARGS ?=
+# CONTRACT_PROFILE=ci (bounded, the default) or deep (nightly) sizes the contract tier's
+# Schemathesis run (contracts/README.md).
+CONTRACT_PROFILE ?= ci
 
 TARGET_ARGS := $(if $(TARGET),--base-url $(TARGET)) $(if $(SANDBOX),--sandbox-url $(SANDBOX))
 SUITE_ARGS  := -n $(WORKERS) --dist loadfile $(TARGET_ARGS) $(ARGS)
+CONTRACT_ARGS := --contract-profile $(CONTRACT_PROFILE)
 
-.PHONY: help install e2e test lint unit suites suites-scaled serve serve-scaled bench-upload \
-	report clean
+# Load tests (load/README.md). `make load` boots the scaled stack unless PROFILE=embedded or
+# TARGET=<url> SANDBOX=<url> is given; USERS, SPAWN_RATE, DURATION (90s, 2m, 1h) and SHAPE
+# (steady, ramp, spike, none) shape the run; WORKERS=N on the command line runs Locust's master
+# and N workers on this machine (the default 4 above is the suites' xdist count, not Locust's).
+# LOAD_ARGS adds options of load/run.py (e.g. LOAD_ARGS="--decline-percent 5").
+USERS      ?= 16
+SPAWN_RATE ?= 4
+DURATION   ?= 3m
+SHAPE      ?= steady
+LOAD_ARGS  ?=
+LOAD_PROFILE := $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),scaled)
+LOAD_WORKERS := $(if $(filter command line,$(origin WORKERS)),$(WORKERS),0)
+LOAD_TARGET  := $(if $(TARGET),--target $(TARGET)) $(if $(SANDBOX),--sandbox $(SANDBOX))
+BENCH_PROFILES := $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),embedded scaled)
+
+.PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
+	serve-scaled bench-upload \
+	load load-smoke bench-load bench-chat wrk report clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,21 +55,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install every dependency
 
-e2e: install ## run every suite against the reference stack (or TARGET=<url>), write reports/out, print the summary
+e2e: install ## run every suite and the contract check against the reference stack (or TARGET=<url>), write reports/out, print the summary
 	@mkdir -p $(OUT)
 	@start=$$(date +%s); \
-	$(PY) -m pytest suites $(SUITE_ARGS) --out-dir $(OUT) --alluredir $(OUT)/allure-results \
-		--clean-alluredir --junitxml $(OUT)/junit.xml; status=$$?; \
+	$(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT) \
+		--alluredir $(OUT)/allure-results --clean-alluredir --junitxml $(OUT)/junit.xml; \
+		status=$$?; \
 	$(PY) -m reports.summary --out-dir $(OUT) --wall $$(( $$(date +%s) - start )); \
 	exit $$status
 
-test: install lint unit suites suites-scaled ## what CI runs: lint, unit tests, suites on both profiles
+test: install lint unit suites suites-scaled contracts contracts-scaled load-smoke ## what CI runs: lint, unit tests, suites and contracts (ci profile) on both stack profiles, load smoke
 
 lint: install ## ruff over the whole project
 	$(VENV)/bin/ruff check .
 
 unit: install ## the harness's own tests and the reference backend's unit tests
-	$(PY) -m pytest tests -n 2 --junitxml $(OUT)/unit/junit-harness.xml
+	$(PY) -m pytest tests -n 2 -m "not load" --junitxml $(OUT)/unit/junit-harness.xml
 	$(PY) -m pytest reference/tests -p pytest_django --ds=reference.config.settings \
 		--junitxml $(OUT)/unit/junit-reference.xml
 
@@ -61,6 +84,16 @@ suites-scaled: install ## the suites against the scaled stack (PostgreSQL, Redis
 		--alluredir $(OUT)/scaled/allure-results --clean-alluredir \
 		--junitxml $(OUT)/scaled/junit.xml
 
+contracts: install ## the contract check (Schemathesis over /api/schema/, ownership matrix, mobile contract) against the embedded stack (or TARGET=); CONTRACT_PROFILE=ci|deep
+	$(PY) -m pytest contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT)/contracts \
+		--alluredir $(OUT)/contracts/allure-results --clean-alluredir \
+		--junitxml $(OUT)/contracts/junit.xml
+
+contracts-scaled: install ## as contracts, against the scaled stack
+	LC_PROFILE=scaled $(PY) -m pytest contracts $(SUITE_ARGS) $(CONTRACT_ARGS) \
+		--out-dir $(OUT)/contracts-scaled --alluredir $(OUT)/contracts-scaled/allure-results \
+		--clean-alluredir --junitxml $(OUT)/contracts-scaled/junit.xml
+
 serve: install ## run the reference stack in the foreground (REST+WS :8000, sandbox :8900)
 	$(PY) -m reference.stack serve --profile $(PROFILE)
 
@@ -69,6 +102,24 @@ serve-scaled: ## as serve, with the scaled profile
 
 bench-upload: install ## uploads/s and backend peak memory of the stack (PROFILE="embedded scaled" for both)
 	$(PY) load/bench_upload.py --profile $(PROFILE) --out $(OUT)/bench/upload.json $(BENCH_ARGS)
+
+load: install ## Locust journeys + SLO gate against the scaled stack (PROFILE, TARGET/SANDBOX, USERS, DURATION, SHAPE, WORKERS)
+	$(PY) -m load.run --profile $(LOAD_PROFILE) $(LOAD_TARGET) --users $(USERS) \
+		--spawn-rate $(SPAWN_RATE) --duration $(DURATION) --shape $(SHAPE) \
+		--workers $(LOAD_WORKERS) --out-dir $(OUT)/load $(LOAD_ARGS)
+
+load-smoke: install ## 2 min of load on the scaled stack, gate on, then the 5 % decline run that must fail it
+	$(PY) -m pytest tests/test_load_gate.py -m load \
+		--junitxml $(OUT)/unit/junit-load.xml
+
+bench-load: install wrk ## Locust vs wrk on /api/health/, and each profile's capacity under the gate (PROFILE=scaled for one)
+	$(PY) -m load.bench_load --profile $(BENCH_PROFILES) --out $(OUT)/bench/load.json $(BENCH_ARGS)
+
+bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of each profile (PROFILE=scaled for one)
+	$(PY) load/bench_chat.py --profile $(BENCH_PROFILES) --out $(OUT)/bench/chat.json $(BENCH_ARGS)
+
+wrk: ## install wrk (apt), which bench-load compares Locust with
+	@command -v wrk >/dev/null || { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }
 
 reports/.tools/node_modules/.bin/allure:
 	npm install --prefix reports/.tools --no-audit --no-fund --silent allure@3

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "fixtures.config",
+    "fixtures.exchanges",
     "fixtures.findings",
     "fixtures.stack",
     "fixtures.data",
@@ -9,5 +10,11 @@ pytest_plugins = [
     "fixtures.callers",
     "fixtures.images",
     "fixtures.orders",
+    "fixtures.chat",
+    "fixtures.ws",
+    "fixtures.gateway",
+    "fixtures.payments",
+    "fixtures.ledger",
     "fixtures.reporting",
+    "fixtures.contract",
 ]

@@ -66,9 +66,30 @@ def render(outcomes: Outcomes, findings: list[dict], out_dir: Path, wall: int | 
                   for f in findings[:20]]
     else:
         lines.append("findings: none")
+    lines += contract_lines(out_dir / "contract")
     lines.append(f"details: {out_dir / 'findings.md'}, JUnit {out_dir / 'junit.xml'}, "
                  f"Allure results {out_dir / 'allure-results'} (make report builds the HTML)")
     return "\n".join(lines)
+
+
+def contract_lines(folder: Path) -> list[str]:
+    """The contract check's two figures, when the run had it: calls of the app served, and
+    the API coverage."""
+    lines = []
+    mobile = folder / "mobile-contract.json"
+    if mobile.exists():
+        report = json.loads(mobile.read_text())
+        others = ", ".join(f"{count} {outcome}" for outcome, count in report["counts"].items()
+                           if count and outcome != "served")
+        lines.append(f"mobile contract: {report['served']}/{report['calls']} calls served "
+                     f"({report['served_share']:.0%}){'; ' + others if others else ''}; "
+                     f"{folder / 'mobile-contract.md'}")
+    coverage = folder / "coverage.json"
+    if coverage.exists():
+        report = json.loads(coverage.read_text())
+        lines.append(f"API coverage: {report['figure']:.1%} of (operation, documented status) "
+                     f"pairs ({report['exercised']}/{report['pairs']}); {folder / 'coverage.md'}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

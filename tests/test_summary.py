@@ -1,5 +1,7 @@
 """The run summary counts blocked cases apart from skipped ones and names what failed."""
 
+import json
+
 from reports.summary import main, read_junit, render
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
@@ -46,3 +48,18 @@ def test_a_clean_run_passes_and_the_summary_is_written(tmp_path, capsys):
 def test_no_results_is_an_error_not_a_pass(tmp_path, capsys):
     assert main(["--out-dir", str(tmp_path)]) == 2
     assert "wrote no results" in capsys.readouterr().err
+
+
+def test_the_contract_figures_join_the_summary_when_the_run_had_them(tmp_path):
+    (tmp_path / "junit.xml").write_text(JUNIT)
+    (tmp_path / "contract").mkdir()
+    (tmp_path / "contract" / "mobile-contract.json").write_text(json.dumps(
+        {"calls": 56, "served": 50, "served_share": 0.8929,
+         "counts": {"served": 50, "missing": 4, "blocked": 2}}))
+    (tmp_path / "contract" / "coverage.json").write_text(json.dumps(
+        {"figure": 0.7213, "exercised": 210, "pairs": 291}))
+
+    text = render(read_junit(tmp_path / "junit.xml"), [], tmp_path, wall=None)
+
+    assert "mobile contract: 50/56 calls served (89%); 4 missing, 2 blocked" in text
+    assert "API coverage: 72.1% of (operation, documented status) pairs (210/291)" in text

@@ -90,16 +90,6 @@ MADE_ELSEWHERE = {
     "/api/mobile/upload-image/": "/api/mobile/images/",
     "/api/chat/upload/": "/api/mobile/images/",
 }
-# Request-body fields that name a resource by the id the call making it answered:
-# the making call's path -> (method, path, field) of the calls that take it.
-REFERENCED_BY = {
-    "/api/accounts/addresses/": (("post", "/api/orders/orders/", "pickup_address"),),
-    "/api/orders/orders/": (("post", "/api/chat/rooms/", "order_id"),
-                            ("post", "/api/payments/payments/", "order_id"),
-                            ("post", "/api/mobile/upload-image/", "order_id")),
-}
-
-
 def _component(result: dict, schema: dict | None) -> dict:
     """A schema with its top-level `$ref` followed."""
     schema = schema or {}
@@ -135,10 +125,12 @@ def add_links(result: dict, generator: Any, request: Any, public: bool) -> dict:
 
     A POST that makes something (its reply holds an `id`) links to every call on a path under
     its own with an id in it (`addresses/` -> `addresses/{address_id}/`, its PUT, PATCH and
-    DELETE; `orders/` -> `orders/{order_id}/cancel/`...), and to the calls whose body names it
-    (`REFERENCED_BY`); a paginated GET links its first row to the same calls. The links are what
-    a client may do next with what it got, and what Schemathesis's stateful phase follows to
-    chain create -> read -> update -> delete on real resources.
+    DELETE; `orders/` -> `orders/{order_id}/cancel/`...); a paginated GET links its first row
+    to the same calls. The links are what a client may do next with what it got, and what
+    Schemathesis's stateful phase follows to chain create -> read -> update -> delete on real
+    resources. Only path parameters are linked: Schemathesis merges a linked request-body field
+    into a body it generated (possibly invalid on purpose in that very field) and then judges
+    the now valid request as an invalid one that was accepted.
     """
     paths = result.get("paths", {})
     operations = [(path, method, operation) for path, item in paths.items()
@@ -161,16 +153,6 @@ def add_links(result: dict, generator: Any, request: Any, public: bool) -> dict:
                 "parameters": {f"path.{match.group(1)}": "{expression}"},
                 "description": f"{target_method.upper()} {target_path} on it.",
             }
-        if method == "post":
-            for target_method, target_path, field in REFERENCED_BY.get(path, ()):
-                target = paths.get(target_path, {}).get(target_method)
-                if target is not None:
-                    links[target["operationId"]] = {
-                        "operationId": target["operationId"],
-                        "requestBody": {field: "{expression}"},
-                        "description": f"{target_method.upper()} {target_path} naming it "
-                                       f"in `{field}`.",
-                    }
         if not links:
             continue
         for status, expression in sources:

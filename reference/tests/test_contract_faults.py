@@ -92,12 +92,10 @@ def links(schema: dict, method: str, path: str, status: str) -> dict:
 
 def test_made_resources_link_to_the_calls_on_them(schema):
     address_links = links(schema, "post", ADDRESSES, "201")
-    assert {"addresses_retrieve", "addresses_replace", "addresses_update",
-            "addresses_destroy", "orders_create"} <= set(address_links)
+    assert set(address_links) == {"addresses_retrieve", "addresses_replace", "addresses_update",
+                                  "addresses_destroy"}
     assert address_links["addresses_destroy"]["parameters"] == {
         "path.address_id": "$response.body#/id"}
-    assert address_links["orders_create"]["requestBody"] == {
-        "pickup_address": "$response.body#/id"}
     assert {"orders_retrieve", "orders_cancel", "orders_track"} <= set(
         links(schema, "post", "/api/orders/orders/", "201"))
     assert {"images_retrieve", "images_destroy"} <= set(links(schema, "post", UPLOAD, "201"))

@@ -1,0 +1,199 @@
+"""The load test's pool of customer accounts, made before the run so that registration is not
+what the run measures (each simulated user only logs in when it starts).
+
+    python -m load.accounts --count 60 --base-url http://127.0.0.1:8000 \
+        --sandbox-url http://127.0.0.1:8900 --out reports/out/load/accounts.json
+
+Each account is made as the app makes one: register, read the OTP from the sandbox's SMS
+inbox, verify it; then it gets a home address, so that the ordering users can order at once.
+Several registrations run at a time (threads with httpx). The file is a JSON list of
+`{email, phone_number, password, full_name}`, the format of the harness's `--accounts-file`
+(`LC_ACCOUNTS_FILE`), so an operator can give the load test a pool made elsewhere instead
+(a target without an SMS sandbox needs one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+OTP = re.compile(r"\b(\d{6})\b")
+SMS_DEADLINE_SECONDS = 20
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_CONCURRENCY = 6
+HOME = {
+    "label": "home", "address_line1": "14 Residency Road", "address_line2": "Ashok Nagar",
+    "city": "Bengaluru", "state": "Karnataka", "pincode": "560025", "latitude": 12.9698,
+    "longitude": 77.6006, "is_default": True,
+}
+
+T = TypeVar("T")
+
+
+class AccountsError(Exception):
+    """An account could not be made; the message names the call and what came back."""
+
+
+def _poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    interval = 0.05
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AccountsError(f"{what} did not arrive within {timeout:g} s")
+        time.sleep(interval)  # poll interval, bounded by the deadline above
+        interval = min(interval * 1.5, 0.5)
+
+
+def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str, Any]:
+    if response.status_code != status:
+        raise AccountsError(
+            f"{what}: expected {status.value}, got {response.status_code} from "
+            f"{response.request.method} {response.request.url}\n{response.text[:1000]}")
+    return response.json()
+
+
+def account_make(api: httpx.Client, sandbox: httpx.Client, run: str, serial: int) -> dict:
+    """One verified customer with a default home address."""
+    phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
+    password = f"Load-{secrets.token_urlsafe(12)}"
+    account = {
+        "email": f"load.{run}.{serial}@laundryconnect.test",
+        "phone_number": phone,
+        "password": password,
+        "full_name": f"Load Customer {serial}",
+    }
+    registered = _expect(
+        api.post("/api/accounts/auth/register/",
+                 json={**account, "password_confirm": password}),
+        HTTPStatus.CREATED, f"registering {account['email']}")
+
+    def code() -> str | None:
+        inbox = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
+                        "reading the SMS sandbox")["results"]
+        found = [OTP.search(sms["body"]) for sms in inbox]
+        return next((match.group(1) for match in found if match), None)
+
+    otp = _poll(code, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
+    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": otp}),
+            HTTPStatus.OK, f"verifying the OTP of {phone}")
+    bearer = {"Authorization": f"Bearer {registered['tokens']['access']}"}
+    _expect(api.post("/api/accounts/addresses/", json=HOME, headers=bearer),
+            HTTPStatus.CREATED, f"adding the address of {account['email']}")
+    return account
+
+
+def accounts_make(base_url: str, sandbox_url: str, count: int, *,
+                  concurrency: int = DEFAULT_CONCURRENCY,
+                  say: Callable[[str], None] = print) -> list[dict]:
+    """`count` accounts, `concurrency` registrations at a time; raises on the first failure."""
+    run = secrets.token_hex(3)
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    lock = threading.Lock()
+    done = [0]
+
+    def clients_of_thread() -> tuple[httpx.Client, httpx.Client]:
+        if not hasattr(local, "api"):
+            local.api = httpx.Client(base_url=base_url, timeout=TIMEOUT, trust_env=False)
+            local.sandbox = httpx.Client(base_url=sandbox_url, timeout=TIMEOUT, trust_env=False)
+            with lock:
+                clients.extend([local.api, local.sandbox])
+        return local.api, local.sandbox
+
+    def make(serial: int) -> dict:
+        api, sandbox = clients_of_thread()
+        account = account_make(api, sandbox, run, serial)
+        with lock:
+            done[0] += 1
+            if done[0] % 20 == 0 or done[0] == count:
+                say(f"[accounts] {done[0]}/{count} registered")
+        return account
+
+    try:
+        with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="register") as pool:
+            return list(pool.map(make, range(count)))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def accounts_read(path: Path) -> list[dict]:
+    """A pool file: a JSON list of objects with at least email and password."""
+    try:
+        accounts = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise AccountsError(f"cannot read the accounts file {path}: {error}") from error
+    if not isinstance(accounts, list) or not accounts or not all(
+            isinstance(account, dict) and {"email", "password"} <= account.keys()
+            for account in accounts):
+        raise AccountsError(f"{path}: expected a non-empty JSON list of objects with email and "
+                            "password (and phone_number)")
+    return accounts
+
+
+def accounts_write(path: Path, accounts: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(accounts, indent=1) + "\n")
+    temp.replace(path)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m load.accounts",
+        description="Register a pool of verified customer accounts (OTP from the SMS sandbox) "
+        "for the load test, and write them as a JSON list.")
+    parser.add_argument("--count", type=_positive, required=True, help="how many accounts")
+    parser.add_argument("--base-url", help="the backend (default: base_url of --state-file)")
+    parser.add_argument("--sandbox-url", help="its SMS sandbox (default: from --state-file)")
+    parser.add_argument("--state-file", type=Path,
+                        help="the state file of `python -m reference.stack boot`")
+    parser.add_argument("--out", type=Path, default=Path("reports/out/load/accounts.json"),
+                        help="where the pool goes (default reports/out/load/accounts.json)")
+    parser.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                        help=f"registrations at a time (default {DEFAULT_CONCURRENCY})")
+    options = parser.parse_args(argv)
+    base_url, sandbox_url = options.base_url, options.sandbox_url
+    if options.state_file:
+        state = json.loads(options.state_file.read_text())
+        base_url = base_url or state["base_url"]
+        sandbox_url = sandbox_url or state["sandbox_url"]
+    if not base_url or not sandbox_url:
+        parser.error("give --base-url and --sandbox-url, or --state-file")
+    started = time.monotonic()
+    try:
+        accounts = accounts_make(base_url, sandbox_url, options.count,
+                                 concurrency=options.concurrency)
+    except AccountsError as error:
+        print(f"[accounts] error: {error}", file=sys.stderr)
+        return 1
+    accounts_write(options.out, accounts)
+    print(f"[accounts] {len(accounts)} accounts in {time.monotonic() - started:.1f} s: "
+          f"{options.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,552 @@
+"""Chat latency benchmark of the reference stack (`make bench-chat`).
+
+Measures, for each profile asked for (default: embedded, then scaled), how long a chat message
+takes from one participant's socket to the other's: the customer sends a `chat_message` frame on
+`/ws/chat/{room_id}/` and the time runs until support's socket delivers it (stored, seq assigned,
+broadcast through the channel layer: in-memory in `embedded`, Redis across workers in
+`scaled`). Messages go one at a time (the next once the previous arrived), so the figure is the
+latency of one message, not of a queue. The echo to the sender is timed as well.
+
+A room is between an order's customer and support, so the two participants are a customer,
+registered the way the app does it (register, OTP from the SMS sandbox, verify), and the stack's
+staff account. The customer makes an address and an order and opens the order's room.
+
+It boots the stack itself with `python -m reference.stack boot` on free ports (the launcher
+watches this process, so a killed benchmark leaves no servers behind) and always stops it. The
+sockets' flood limit is not what is measured, so it is raised for the benchmark's stack (a rate
+you export wins). It prints p50/p95/p99 per profile and writes them as JSON (default
+`reports/out/bench/chat.json`); the exit code is 1 if a message was lost or a profile could not
+be measured. It imports nothing from the project and never imports locust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "chat.json"
+PROFILES = ("embedded", "scaled")
+UNLIMITED_FRAMES = "100000"
+
+BOOT_DEADLINE_SECONDS = 240
+STOP_DEADLINE_SECONDS = 60
+SMS_DEADLINE_SECONDS = 15
+MESSAGE_DEADLINE_SECONDS = 10.0
+API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+OTP = re.compile(r"\b(\d{6})\b")
+INDIA = timezone(timedelta(hours=5, minutes=30))
+
+T = TypeVar("T")
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says what happened and where to look."""
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    """Call `probe` until it returns something other than None, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    interval = 0.05
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise BenchError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(interval)  # poll interval, bounded by the deadline above
+        interval = min(interval * 1.5, 0.5)
+
+
+# --- the stack ---------------------------------------------------------------------------------
+
+
+class BootedStack:
+    """`python -m reference.stack boot` for one profile: its state once healthy; stopped on exit."""
+
+    def __init__(self, profile: str, log_dir: Path, workers: int | None) -> None:
+        self.profile = profile
+        self.log_dir = log_dir
+        self.state_file = log_dir / "state.json"
+        self.launcher_log = log_dir / "launcher.log"
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> dict[str, Any]:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> dict[str, Any]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.state_file.unlink()
+        argv = [
+            sys.executable, "-m", "reference.stack", "boot", "--profile", self.profile,
+            "--state-file", str(self.state_file), "--log-dir", str(self.log_dir),
+            "--watch-pid", str(os.getpid()),
+            # the customer is registered before the measurement, long before any code expires
+            "--otp-ttl", "600",
+        ]
+        if self.workers is not None:
+            argv += ["--workers", str(self.workers)]
+        env = {name: value for name, value in os.environ.items() if name != "LC_PROFILE"}
+        # one message at a time is far below a flood, but a fast stack sends them faster than
+        # a person types: the per-socket frame limit is not what is measured
+        env.setdefault("LC_WS_FLOOD_RATE", UNLIMITED_FRAMES)
+        env.setdefault("LC_WS_FLOOD_BURST", UNLIMITED_FRAMES)
+        with self.launcher_log.open("wb") as log:
+            # A session of its own: Ctrl-C reaches the benchmark, which then stops the stack.
+            self.process = subprocess.Popen(
+                argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        state = poll(self._state, timeout=BOOT_DEADLINE_SECONDS,
+                     what=f"the {self.profile} stack's boot (see {self.launcher_log})")
+        if "error" in state:
+            raise BenchError(f"the {self.profile} stack failed to boot:\n{state['error']}\n"
+                             f"logs: {self.log_dir}")
+        return state
+
+    def _state(self) -> dict[str, Any] | None:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())
+        if self.process is not None and self.process.poll() is not None:
+            raise BenchError(
+                f"the stack launcher exited with code {self.process.returncode} before it wrote "
+                f"{self.state_file}:\n{self.launcher_log.read_text(errors='replace')[-3000:]}"
+            )
+        return None
+
+    def stop(self) -> None:
+        """SIGTERM the launcher (it stops its children) and wait; kill its group at the deadline."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            say(f"the {self.profile} stack did not stop within {STOP_DEADLINE_SECONDS} s; "
+                "killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- the two participants and their room -------------------------------------------------------
+
+
+def _expect(response: httpx.Response, status: HTTPStatus | tuple[HTTPStatus, ...],
+            what: str) -> Any:
+    wanted = status if isinstance(status, tuple) else (status,)
+    if response.status_code not in wanted:
+        raise BenchError(
+            f"{what}: expected {' or '.join(str(s.value) for s in wanted)}, got "
+            f"{response.status_code} from {response.request.method} {response.request.url}\n"
+            f"{response.text[:2000]}"
+        )
+    return response.json()
+
+
+def _bearer(access: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access}"}
+
+
+def customer_register(api: httpx.Client, sandbox: httpx.Client) -> str:
+    """A verified customer made as the app makes one; their access token."""
+    tag = secrets.token_hex(4)
+    phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
+    password = f"Bench-{secrets.token_urlsafe(12)}"
+    body = {"full_name": "Bench Customer", "email": f"bench.chat.{tag}@laundryconnect.test",
+            "phone_number": phone, "password": password, "password_confirm": password}
+    registered = _expect(api.post("/api/accounts/auth/register/", json=body),
+                         HTTPStatus.CREATED, "registering the customer")
+
+    def otp() -> str | None:
+        reply = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
+                        "reading the SMS sandbox")
+        found = [OTP.search(sms["body"]) for sms in reply["results"]]
+        return next((match.group(1) for match in found if match), None)
+
+    code = poll(otp, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
+    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": code},
+                     headers=_bearer(registered["tokens"]["access"])),
+            HTTPStatus.OK, "verifying the OTP")
+    return registered["tokens"]["access"]
+
+
+def staff_login(api: httpx.Client, state: dict[str, Any]) -> str:
+    reply = _expect(api.post("/api/accounts/auth/login/", json={
+        "email": state["staff_email"], "password": state["staff_password"]}),
+        HTTPStatus.OK, "logging in the staff account")
+    return reply["access"]
+
+
+def room_open(api: httpx.Client, access: str) -> str:
+    """The chat room of a fresh order of the customer whose token is `access`."""
+    headers = _bearer(access)
+    config = _expect(api.get("/api/mobile/config/"), HTTPStatus.OK, "reading the app config")
+    items = _expect(api.get("/api/services/items/", params={"page_size": 100}), HTTPStatus.OK,
+                    "reading the catalog")["results"]
+    active = [item for item in items if item.get("is_active", True)]
+    if not active:
+        raise BenchError("the catalog has no active item to order")
+    address = _expect(api.post("/api/accounts/addresses/", headers=headers, json={
+        "label": "home", "address_line1": "12, MG Road", "address_line2": "Indiranagar",
+        "city": "Bengaluru", "state": "Karnataka", "pincode": "560038",
+        "latitude": 12.9716, "longitude": 77.6412, "is_default": True}),
+        HTTPStatus.CREATED, "adding an address")
+    order = _expect(api.post("/api/orders/orders/", headers=headers, json={
+        "pickup_address": address["id"],
+        "pickup_date": (datetime.now(INDIA) + timedelta(days=1)).date().isoformat(),
+        "pickup_time_slot": config["pickup_time_slots"][0],
+        "items": [{"service_item": active[0]["id"], "quantity": 1, "notes": ""}],
+        "special_instructions": "", "payment_method": "cash"}),
+        HTTPStatus.CREATED, "placing an order")
+    room = _expect(api.post("/api/chat/rooms/", headers=headers, json={"order_id": order["id"]}),
+                   (HTTPStatus.CREATED, HTTPStatus.OK), "opening the order's chat room")
+    return str(room["id"])
+
+
+# --- the measurement ---------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of `values` (share 0.5 is the median)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class Latency:
+    messages: int
+    min_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Latency:
+        ms = [value * 1000 for value in seconds]
+        return cls(messages=len(ms), min_ms=round(min(ms), 2),
+                   p50_ms=round(percentile(ms, 0.50), 2), p95_ms=round(percentile(ms, 0.95), 2),
+                   p99_ms=round(percentile(ms, 0.99), 2), mean_ms=round(sum(ms) / len(ms), 2),
+                   max_ms=round(max(ms), 2))
+
+
+@dataclass
+class ProfileResult:
+    profile: str
+    boot_seconds: float | None = None
+    workers: int | None = None
+    channel_layer: str = ""
+    messages: int = 0
+    warmup: int = 0
+    seconds: float | None = None
+    messages_per_s: float | None = None
+    to_other: Latency | None = None  # customer's socket -> support's socket (the headline)
+    echo: Latency | None = None  # customer's socket -> back to the customer's own socket
+    lost: int = 0
+    out_of_order: int = 0
+    # the machine's 1-minute load average before and after the measured run: the client and
+    # the stack share its CPUs, and a figure taken on a busy machine should say so
+    load_before: float | None = None
+    load_after: float | None = None
+    error: str = ""
+
+
+class Inbox:
+    """Reads one socket in the background and records when each message (by client id)
+    arrived, and in which seq order."""
+
+    def __init__(self, connection: ClientConnection, name: str) -> None:
+        self.connection = connection
+        self.name = name
+        self.arrived: dict[str, float] = {}
+        self.seqs: list[int] = []
+        self.waiters: dict[str, asyncio.Future] = {}
+        self.task = asyncio.create_task(self._read(), name=f"read {name}")
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for text in self.connection:
+                at = time.perf_counter()
+                frame = json.loads(text)
+                if frame.get("type") != "chat_message":
+                    continue
+                message = frame["message"]
+                self.seqs.append(message["seq"])
+                client_id = message.get("client_id") or ""
+                self.arrived[client_id] = at
+                waiter = self.waiters.pop(client_id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(at)
+
+    async def wait_for(self, client_id: str, timeout: float) -> float:
+        if client_id in self.arrived:
+            return self.arrived[client_id]
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters[client_id] = waiter
+        try:
+            async with asyncio.timeout(timeout):
+                return await waiter
+        except TimeoutError:
+            raise BenchError(f"message {client_id} did not reach the {self.name} socket within "
+                             f"{timeout:g} s") from None
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+async def _open(ws_url: str, room_id: str, access: str, name: str) -> ClientConnection:
+    url = f"{ws_url}/ws/chat/{quote(room_id, safe='')}/?token={quote(access, safe='')}"
+    connection = await connect(url, open_timeout=10, close_timeout=5, compression=None,
+                               max_queue=None, ping_interval=None, proxy=None)
+    async with asyncio.timeout(10):
+        first = json.loads(await connection.recv())
+    if first.get("type") != "connection_established":
+        await connection.close()
+        raise BenchError(f"the {name} socket greeted with {first!r}, not connection_established")
+    return connection
+
+
+async def latencies(ws_url: str, room_id: str, customer: str, staff: str, *,
+                    messages: int, warmup: int) -> tuple[list[float], list[float], float,
+                                                         list[int]]:
+    """Sends `warmup` + `messages` messages one at a time from the customer's socket; the
+    latency of each measured one to support's socket and back to the sender, the measured
+    run's wall time, and the seqs support's socket delivered."""
+    sender = await _open(ws_url, room_id, customer, "customer")
+    try:
+        receiver = await _open(ws_url, room_id, staff, "support")
+        try:
+            own, other = Inbox(sender, "customer"), Inbox(receiver, "support")
+            to_other: list[float] = []
+            echo: list[float] = []
+            started = 0.0
+            try:
+                for number in range(warmup + messages):
+                    if number == warmup:
+                        started = time.perf_counter()
+                    client_id = f"bench-{number}-{secrets.token_hex(4)}"
+                    frame = {"type": "chat_message", "client_id": client_id,
+                             "message": f"Benchmark message {number}"}
+                    sent = time.perf_counter()
+                    await sender.send(json.dumps(frame))
+                    arrived = await other.wait_for(client_id, MESSAGE_DEADLINE_SECONDS)
+                    echoed = await own.wait_for(client_id, MESSAGE_DEADLINE_SECONDS)
+                    if number >= warmup:
+                        to_other.append(arrived - sent)
+                        echo.append(echoed - sent)
+                wall = time.perf_counter() - started
+                return to_other, echo, wall, list(other.seqs)
+            finally:
+                await own.stop()
+                await other.stop()
+        finally:
+            await receiver.close()
+    finally:
+        await sender.close()
+
+
+def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
+    result = ProfileResult(profile, messages=options.messages, warmup=options.warmup)
+    say(f"booting the {profile} stack")
+    with BootedStack(profile, options.log_dir / profile, options.workers) as state:
+        result.boot_seconds = state.get("boot_seconds")
+        result.workers = state.get("workers")
+        result.channel_layer = "Redis" if profile == "scaled" else "in-memory"
+        say(f"{profile} stack up in {result.boot_seconds} s ({result.workers} worker(s)); "
+            "registering the customer, opening a room")
+        with (
+            httpx.Client(base_url=state["base_url"], timeout=API_TIMEOUT, trust_env=False) as api,
+            httpx.Client(base_url=state["sandbox_url"], timeout=API_TIMEOUT,
+                         trust_env=False) as sandbox,
+        ):
+            customer = customer_register(api, sandbox)
+            staff = staff_login(api, state)
+            room_id = room_open(api, customer)
+        say(f"room {room_id}: {options.warmup} warm-up and {options.messages} measured "
+            "messages, customer -> support, one at a time")
+        result.load_before = round(os.getloadavg()[0], 2)
+        to_other, echo, wall, seqs = asyncio.run(latencies(
+            state["ws_url"], room_id, customer, staff, messages=options.messages,
+            warmup=options.warmup))
+        result.load_after = round(os.getloadavg()[0], 2)
+        result.seconds = round(wall, 3)
+        result.messages_per_s = round(len(to_other) / wall, 1) if wall else None
+        result.to_other = Latency.of(to_other)
+        result.echo = Latency.of(echo)
+        result.out_of_order = sum(1 for a, b in itertools.pairwise(seqs) if b != a + 1)
+        result.lost = options.warmup + options.messages - len(seqs)
+    say(f"{profile} stack stopped")
+    return result
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return "  (nothing measured)"
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+             for row in [headers, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def report_text(results: list[ProfileResult]) -> str:
+    rows = []
+    for result in results:
+        for label, latency in (("to support", result.to_other), ("echo", result.echo)):
+            if latency is None:
+                continue
+            rows.append([result.profile, label, str(latency.messages), f"{latency.p50_ms:.1f}",
+                         f"{latency.p95_ms:.1f}", f"{latency.p99_ms:.1f}",
+                         f"{latency.mean_ms:.1f}", f"{latency.max_ms:.1f}",
+                         f"{result.messages_per_s or 0:.0f}", str(result.lost)])
+    parts = ["Chat message latency over /ws/chat/{room_id}/ (send on the customer's socket, "
+             "delivered on support's; one message at a time)",
+             _table(["profile", "path", "messages", "p50 ms", "p95 ms", "p99 ms", "mean ms",
+                     "max ms", "msg/s", "lost"], rows)]
+    parts += [f"{result.profile}: boot {result.boot_seconds} s, {result.workers} worker(s), "
+              f"{result.channel_layer} channel layer; load average {result.load_before} before, "
+              f"{result.load_after} after, on {os.cpu_count()} CPUs"
+              for result in results if not result.error]
+    parts += [f"{result.profile}: FAILED: {result.error.splitlines()[0]}"
+              for result in results if result.error]
+    return "\n".join(parts)
+
+
+def report_json(results: list[ProfileResult], options: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "settings": {"messages": options.messages, "warmup": options.warmup,
+                     "path": "customer socket -> support socket, /ws/chat/{room_id}/",
+                     "frame_limit": os.environ.get("LC_WS_FLOOD_RATE", UNLIMITED_FRAMES)},
+        "profiles": [asdict(result) for result in results],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=2) + "\n")
+    temp.replace(path)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python load/bench_chat.py",
+        description="Boot the reference stack and measure the latency of chat messages from one "
+        "participant's socket to the other's.",
+    )
+    parser.add_argument(
+        "--profile", "--profiles", dest="profiles", nargs="+", action="extend",
+        choices=PROFILES, metavar="PROFILE",
+        help="one or more of embedded, scaled, measured one after the other (default both)",
+    )
+    parser.add_argument("--messages", type=_positive, default=300, metavar="N",
+                        help="measured messages per profile (default 300)")
+    parser.add_argument("--warmup", type=int, default=20, metavar="N",
+                        help="messages sent first and left out of the figures (default 20)")
+    parser.add_argument("--workers", type=_positive,
+                        help="backend workers of the scaled profile (default: the launcher's)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="where the JSON goes (default reports/out/bench/chat.json)")
+    parser.add_argument("--log-dir", type=Path,
+                        help="where the stacks' logs go (default: stack/chat/ beside --out)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    options.profiles = list(dict.fromkeys(options.profiles or PROFILES))
+    if options.warmup < 0:
+        build_parser().error("--warmup must be 0 or more")
+    if options.workers is not None and "scaled" not in options.profiles:
+        build_parser().error("--workers applies to the scaled profile only")
+    options.out = options.out.resolve()
+    options.log_dir = (options.log_dir or options.out.parent / "stack" / "chat").resolve()
+    # SIGTERM ends the benchmark the way Ctrl-C does: through the `finally`s that stop stacks.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+    results = []
+    for profile in options.profiles:
+        try:
+            results.append(profile_bench(profile, options))
+        except (BenchError, OSError, ConnectionClosed) as error:
+            say(f"error: {error}")
+            results.append(ProfileResult(profile, error=f"{type(error).__name__}: {error}"))
+        except KeyboardInterrupt:
+            say("interrupted; the stack is stopped")
+            return 130
+
+    print()
+    print(report_text(results), flush=True)
+    write_json(options.out, report_json(results, options))
+    say(f"written to {options.out}")
+    lost = sum(result.lost + result.out_of_order for result in results)
+    unmeasured = [result.profile for result in results if result.error]
+    if lost:
+        say(f"FAILED: {lost} message(s) lost or delivered out of order (see the JSON)")
+    if unmeasured:
+        say(f"FAILED: not measured: {', '.join(unmeasured)} (the error is above)")
+    return 1 if lost or unmeasured else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,470 @@
+"""Load benchmark (`make bench-load`): how much load the harness makes, and how much the
+reference stack takes while still meeting its objectives.
+
+For each profile asked for (embedded and scaled by default), on one booted stack:
+
+(a) Generator efficiency: one Locust process of FastHttpUsers without pauses
+    (`load/locustfile_health.py`) against `GET /api/health/`, then wrk (one thread) against the
+    same endpoint with as many connections, each for `--health-seconds`. Both share this
+    machine's cores with the backend, so the request rate alone mostly says how fast the
+    backend answers; the rate per CPU-second of the generator itself says how much load one
+    core of each tool can make.
+(b) Capacity: the mixed journeys of `load/locustfile.py` at stepped numbers of users
+    (x1.5 per step from `--start-users`; if the first step fails, /1.5 per step until one
+    passes), each step a short steady run with the statistics reset once every user has
+    started, until a step fails or the profile's time budget is spent. A step passes when
+    the gate's latency objectives pass and each journey rate's point estimate meets its
+    threshold: a step is too short for the gate's minimum sample, which the full `make load`
+    run enforces. The logins are the spawn's, not the steady load's, so a
+    step's verdict leaves them out (the API average too). The capacity is the request rate
+    (and journeys per minute) of the last passing step.
+
+The load generator runs on the same machine as the stack: the figures compare profiles and
+changes on this machine, they are not a production capacity. Prints both tables and writes
+`reports/out/bench/load.json`. Imports no Locust: it runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from load.accounts import AccountsError, accounts_make, accounts_write
+from load.target import REPO_ROOT, BootedStack, Target, TargetError
+
+DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "load.json"
+PROFILES = ("embedded", "scaled")
+HEALTH_PATH = "/api/health/"
+STEP_FACTOR = 1.5
+STEP_OVERHEAD_SECONDS = 15  # Locust's start, the spawn, the stop timeout
+
+
+def say(message: str) -> None:
+    print(f"[bench-load] {message}", flush=True)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- (a) generator efficiency ------------------------------------------------------------------
+
+
+@dataclass
+class GeneratorResult:
+    profile: str
+    tool: str
+    connections: int
+    seconds: float
+    requests: int
+    failures: int
+    requests_per_s: float
+    cpu_seconds: float
+    requests_per_cpu_second: float
+    p50_ms: float | None
+    p99_ms: float | None
+    note: str = ""
+
+
+def wrk_run(url: str, connections: int, seconds: int, profile: str) -> GeneratorResult:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return GeneratorResult(profile, "wrk", connections, seconds, 0, 0, 0, 0, 0, None, None,
+                               "wrk is not installed (make wrk, or apt-get install wrk)")
+    before = children_cpu()
+    finished = subprocess.run(
+        [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=False, timeout=seconds + 60)
+    cpu = children_cpu() - before
+    text = finished.stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(m?s)", text)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if not total or not rate:
+        return GeneratorResult(profile, "wrk", connections, seconds, 0, 0, 0, cpu, 0, None, None,
+                               f"could not read wrk's output: {text[-500:]} {finished.stderr}")
+    requests = int(total.group(1))
+    wall = float(total.group(2)) / (1000 if total.group(3) == "ms" else 1)
+
+    def latency(share: str) -> float | None:
+        match = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s)", text, re.MULTILINE)
+        if not match:
+            return None
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+        return round(float(match.group(1)) * scale, 2)
+
+    return GeneratorResult(
+        profile, "wrk (1 thread)", connections, round(wall, 2), requests,
+        int(errors.group(1)) if errors else 0, round(float(rate.group(1)), 1), round(cpu, 3),
+        round(requests / cpu, 1) if cpu else 0.0, latency("50"), latency("99"))
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def locust_health_run(base_url: str, users: int, seconds: int, profile: str,
+                      out_dir: Path) -> GeneratorResult:
+    """One Locust process. Its CPU is counted from the moment every user is spawned (its log
+    says so) to its exit, so that Locust's start-up (imports: about a second of CPU) is not
+    charged to the load it makes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefix = out_dir / f"health-{profile}"
+    argv = [sys.executable, "-m", "locust", "-f", str(REPO_ROOT / "load" / "locustfile_health.py"),
+            "--headless", "-H", base_url, "-u", str(users), "-r", str(users),
+            "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary", "--stop-timeout", "0"]
+    before = children_cpu()
+    process = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    spawned: tuple[float, float] | None = None  # (time, cpu) once every user runs
+    log: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            if "All users spawned" in line:
+                spawned = (time.monotonic(), process_cpu(process.pid) or 0.0)
+                break
+        process.wait(timeout=seconds + 120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    ended = time.monotonic()
+    cpu_total = children_cpu() - before
+    try:
+        with open(f"{prefix}_stats.csv", newline="") as stats:
+            total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    except (OSError, StopIteration):
+        total = None
+    if spawned is None or total is None:
+        return GeneratorResult(profile, "Locust FastHttpUser", users, seconds, 0, 0, 0, 0, 0,
+                               None, None, f"no statistics: {''.join(log)[-800:]}")
+    window = ended - spawned[0]
+    cpu = cpu_total - spawned[1]
+    requests = int(total["Request Count"])
+    return GeneratorResult(
+        profile, "Locust FastHttpUser (1 process)", users, round(window, 2), requests,
+        int(total["Failure Count"]), round(requests / window, 1) if window else 0.0,
+        round(cpu, 2), round(requests / cpu, 1) if cpu else 0.0,
+        float(total["50%"] or 0) or None, float(total["99%"] or 0) or None,
+        "from the last user spawned to the exit; start-up left out")
+
+
+# --- (b) capacity ------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    users: int
+    seconds: int
+    passed: bool
+    requests_per_s: float
+    journeys_per_min: float
+    api_average_ms: float | None
+    payment_rate: float | None
+    upload_rate: float | None
+    breaches: list[str] = field(default_factory=list)
+
+
+# Logins are the spawn's, not the steady load's: the last users' logins end after the statistics
+# were reset, and a step's verdict leaves them out.
+SPAWN_GROUPS = ("auth",)
+
+
+def steady_api_average(gate: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The average of the API requests but the logins, from the groups' averages, and the
+    gate's limit for the API average."""
+    api = next((check for check in gate["checks"] if check["kind"] == "api"), None)
+    limit = api["values"].get("limit_ms") if api else None
+    total = requests = 0.0
+    for check in gate["checks"]:
+        values = check["values"]
+        if (check["kind"] == "latency" and values.get("statistic") == "average"
+                and values.get("group") not in SPAWN_GROUPS
+                and all(name.split(" ", 1)[1].startswith("/api/")
+                        for name in values.get("endpoints", []))):
+            total += values["ms"] * values["requests"]
+            requests += values["requests"]
+    return (total / requests if requests else None), limit
+
+
+def step_verdict(gate: dict[str, Any]) -> tuple[bool, list[str]]:
+    """The gate's latency objectives must pass (but the logins') and each rate's point estimate
+    must meet its threshold (a short step cannot meet the minimum sample)."""
+    breaches = []
+    average, limit = steady_api_average(gate)
+    if average is not None and limit is not None and average >= limit:
+        breaches.append(f"API average response {average:.0f} ms")
+    for check in gate["checks"]:
+        group = check["values"].get("group") if check["kind"] == "latency" else None
+        if group in SPAWN_GROUPS:
+            continue
+        if check["kind"] == "latency" and check["passed"] is False:
+            breaches.append(f"{check['name']} {check['measured']}")
+        if check["kind"] == "rate":
+            values = check["values"]
+            if values.get("rate") is None or values["rate"] < values["threshold"]:
+                breaches.append(f"{check['name']} {check['measured']}")
+    return not breaches, breaches
+
+
+def step_run(target: Target, accounts: Path, users: int, seconds: int,
+             out_dir: Path) -> Step:
+    argv = [sys.executable, "-m", "load.run", "--target", target.base_url,
+            "--sandbox", target.sandbox_url, "--accounts-file", str(accounts),
+            "--users", str(users), "--spawn-rate", str(max(5, users // 4)),
+            "--duration", f"{seconds}s", "--out-dir", str(out_dir),
+            "--label", f"{target.profile} {users} users", "--", "--reset-stats"]
+    subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+                   timeout=seconds + 300)
+    try:
+        gate = json.loads((out_dir / "gate.json").read_text())
+        with open(out_dir / "locust_stats.csv", newline="") as stats:
+            rows = list(csv.DictReader(stats))
+    except (OSError, ValueError) as error:
+        return Step(users, seconds, False, 0, 0, None, None, None, [f"no result: {error}"])
+    passed, breaches = step_verdict(gate)
+    api = [row for row in rows if row["Name"].startswith("/api/") and row["Type"] != "WS"]
+    journeys = [row for row in rows if row["Type"] == "JOURNEY"]
+    measured = {check["name"]: check for check in gate["checks"]}
+
+    def rate_of(name: str) -> float | None:
+        check = measured.get(name)
+        return check["values"].get("rate") if check else None
+
+    average, _ = steady_api_average(gate)
+    return Step(
+        users=users, seconds=seconds, passed=passed,
+        requests_per_s=round(sum(float(row["Requests/s"]) for row in api), 1),
+        journeys_per_min=round(sum(float(row["Requests/s"]) for row in journeys) * 60, 1),
+        api_average_ms=round(average, 1) if average is not None else None,
+        payment_rate=rate_of("payment success"), upload_rate=rate_of("image upload success"),
+        breaches=breaches)
+
+
+# --- one profile -------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileResult:
+    profile: str
+    boot_seconds: float | None = None
+    backend_workers: int | None = None
+    generator: list[GeneratorResult] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    capacity: Step | None = None
+    error: str = ""
+
+
+def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
+    result = ProfileResult(profile)
+    say(f"booting the {profile} stack")
+    stack = BootedStack(profile, options.out.parent / "load-stack" / profile)
+    with stack as target:
+        result.boot_seconds = stack.state.get("boot_seconds")
+        result.backend_workers = stack.state.get("workers")
+        say(f"{profile} up in {result.boot_seconds} s ({result.backend_workers} worker(s))")
+        work = options.out.parent / "load-runs" / profile
+
+        url = f"{target.base_url}{HEALTH_PATH}"
+        say(f"(a) Locust, {options.connections} users, {options.health_seconds} s on {url}")
+        result.generator.append(locust_health_run(target.base_url, options.connections,
+                                                  options.health_seconds, profile, work))
+        say(f"(a) wrk, {options.connections} connections, {options.health_seconds} s")
+        result.generator.append(wrk_run(url, options.connections, options.health_seconds,
+                                        profile))
+
+        # only the steps the time budget can hold need accounts
+        fits = max(1, options.budget // (options.step_seconds + STEP_OVERHEAD_SECONDS))
+        plan = users_plan(options.start_users, options.max_users)[:fits]
+        accounts = work / "accounts.json"
+        say(f"(b) registering {plan[-1] + 10} accounts")
+        accounts_write(accounts, accounts_make(target.base_url, target.sandbox_url,
+                                               plan[-1] + 10))
+        deadline = time.monotonic() + options.budget
+        # Up by x1.5 while the steps pass; if the first one fails, down by /1.5 until one
+        # passes, so that a busy machine still gets a figure.
+        users: int | None = plan[0]
+        while users is not None:
+            if time.monotonic() + options.step_seconds + STEP_OVERHEAD_SECONDS > deadline:
+                say(f"(b) time budget of {options.budget} s spent before {users} users")
+                break
+            say(f"(b) {users} users for {options.step_seconds} s")
+            step = step_run(target, accounts, users, options.step_seconds,
+                            work / f"users-{users}")
+            result.steps.append(step)
+            say(f"    {'pass' if step.passed else 'FAIL'}: {step.requests_per_s} API req/s, "
+                f"{step.journeys_per_min} journeys/min"
+                + (f"; {'; '.join(step.breaches)}" if step.breaches else ""))
+            users = next_users(plan, users, step.passed, result.capacity is not None)
+            if step.passed:
+                result.capacity = step
+    say(f"{profile} stack stopped")
+    return result
+
+
+def next_users(plan: list[int], users: int, passed: bool, passed_before: bool) -> int | None:
+    """The next step's users, or None when the search is over."""
+    if passed:
+        if passed_before or users >= plan[0]:
+            later = [count for count in plan if count > users]
+            return later[0] if later else None
+        return None  # a step down passed: that is the figure
+    if passed_before:
+        return None
+    lower = round(users / STEP_FACTOR)
+    return lower if 2 <= lower < users else None
+
+
+def users_plan(start: int, most: int) -> list[int]:
+    plan = [start]
+    while round(plan[-1] * STEP_FACTOR) <= most:
+        plan.append(round(plan[-1] * STEP_FACTOR))
+    return plan
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return "  (nothing measured)"
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+             for row in [headers, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+def report_text(results: list[ProfileResult]) -> str:
+    generator = _table(
+        ["profile", "generator", "conns", "seconds", "requests", "req/s", "gen CPU s",
+         "req per CPU s", "p50 ms", "p99 ms", "failures"],
+        [[run.profile, run.tool, str(run.connections), f"{run.seconds:.1f}", str(run.requests),
+          f"{run.requests_per_s:.0f}", f"{run.cpu_seconds:.2f}",
+          f"{run.requests_per_cpu_second:.0f}", _ms(run.p50_ms), _ms(run.p99_ms),
+          str(run.failures)] for result in results for run in result.generator])
+    steps = _table(
+        ["profile", "users", "API req/s", "journeys/min", "API avg ms", "payment", "upload",
+         "verdict"],
+        [[result.profile, str(step.users), f"{step.requests_per_s:.1f}",
+          f"{step.journeys_per_min:.0f}", _ms(step.api_average_ms), _pct(step.payment_rate),
+          _pct(step.upload_rate),
+          "pass" if step.passed else "FAIL: " + "; ".join(step.breaches)[:90]]
+         for result in results for step in result.steps])
+    lines = [f"(a) Generator efficiency on GET {HEALTH_PATH} (generator and backend share this "
+             "machine's cores)", generator, "",
+             "(b) Capacity: mixed journeys, stepped users, statistics reset after the spawn",
+             steps, ""]
+    for result in results:
+        if result.error:
+            lines.append(f"{result.profile}: FAILED: {result.error.splitlines()[0]}")
+        elif result.capacity:
+            capacity = result.capacity
+            lines.append(f"{result.profile}: capacity {capacity.requests_per_s:.1f} API req/s, "
+                         f"{capacity.journeys_per_min:.0f} journeys/min at {capacity.users} "
+                         f"users ({result.backend_workers} backend worker(s)) within the gate")
+        else:
+            lines.append(f"{result.profile}: no step passed the gate (see the table)")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: list[ProfileResult], options: argparse.Namespace) -> None:
+    data = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "load_average": list(os.getloadavg())},
+        "settings": {"health_seconds": options.health_seconds,
+                     "connections": options.connections, "step_seconds": options.step_seconds,
+                     "start_users": options.start_users, "max_users": options.max_users,
+                     "budget_seconds_per_profile": options.budget},
+        "profiles": [asdict(result) for result in results],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=2) + "\n")
+    temp.replace(path)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m load.bench_load",
+        description="Locust vs wrk on a trivial endpoint, and the reference stack's capacity "
+        "for the mixed journeys within the SLO gate, per profile.")
+    parser.add_argument("--profile", "--profiles", dest="profiles", nargs="+", action="extend",
+                        choices=PROFILES, metavar="PROFILE",
+                        help="embedded and/or scaled (default both)")
+    parser.add_argument("--health-seconds", type=_positive, default=10,
+                        help="length of each generator run (default 10)")
+    parser.add_argument("--connections", type=_positive, default=32,
+                        help="Locust users and wrk connections on /api/health/ (default 32)")
+    parser.add_argument("--step-seconds", type=_positive, default=40,
+                        help="length of each capacity step (default 40)")
+    parser.add_argument("--start-users", type=_positive, default=10,
+                        help="users of the first step (default 10)")
+    parser.add_argument("--max-users", type=_positive, default=120,
+                        help="most users tried (default 120)")
+    parser.add_argument("--budget", type=_positive, default=240,
+                        help="seconds of capacity steps per profile (default 240)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="where the JSON goes (default reports/out/bench/load.json)")
+    options = parser.parse_args(argv)
+    options.profiles = list(dict.fromkeys(options.profiles or PROFILES))
+    options.out = options.out.resolve()
+    results = []
+    for profile in options.profiles:
+        try:
+            results.append(profile_bench(profile, options))
+        except (TargetError, AccountsError) as error:
+            say(f"error: {error}")
+            results.append(ProfileResult(profile, error=str(error)))
+        except KeyboardInterrupt:
+            say("interrupted; the stack is stopped")
+            return 130
+    print()
+    print(report_text(results), flush=True)
+    write_json(options.out, results, options)
+    say(f"written to {options.out}")
+    return 1 if any(result.error for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

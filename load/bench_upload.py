@@ -1,0 +1,844 @@
+"""Upload benchmark of the reference stack (`make bench-upload`).
+
+Measures, for each profile asked for, how many photo uploads per second go through the whole
+pipeline (`POST /api/mobile/upload-image/`: the body limit, Pillow's decode and re-encode, the
+thumbnail, the storage: local files in `embedded`, moto's S3 in `scaled`), one client at a time
+and with a few at once, and how much memory the backend's processes take during a burst of
+concurrent 5 MB uploads. It prints a table and writes it as JSON
+(default `reports/out/bench/upload.json`); the exit code is 1 if any upload failed.
+
+It boots the stack itself with `python -m reference.stack boot` on free ports (the launcher also
+watches this process, so a killed benchmark leaves no servers behind), and registers its customers
+the way the app does: register, read the OTP from the SMS sandbox, verify it. The client runs on
+the same machine as the server, in threads with httpx: it measures the stack on this machine,
+not a production deployment. It imports nothing from the project and never imports locust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "upload.json"
+PROFILES = ("embedded", "scaled")
+UPLOAD_PATH = "/api/mobile/upload-image/"
+UPLOAD_LIMIT_BYTES = 5_242_880
+UNTHROTTLED = "100000/min"
+MB = 1_000_000  # sizes and rates are in decimal megabytes; the 5 MB photo stays under 5 MiB
+
+BOOT_DEADLINE_SECONDS = 240
+STOP_DEADLINE_SECONDS = 60
+SMS_DEADLINE_SECONDS = 15
+SAMPLE_INTERVAL_SECONDS = 0.05
+PROGRESS_EVERY_SECONDS = 2.0
+UPLOAD_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
+API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+OTP = re.compile(r"\b(\d{6})\b")
+
+T = TypeVar("T")
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says what happened and where to look."""
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    """Call `probe` until it returns something other than None, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    interval = 0.05
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise BenchError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(interval)  # poll interval, bounded by the deadline above
+        interval = min(interval * 1.5, 0.5)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Photo:
+    label: str
+    data: bytes
+    width: int
+    height: int
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def photo_make(megabytes: int) -> Photo:
+    """A JPEG of `megabytes` MB (up to 3 % more, always under the 5 MiB limit), with the pixel
+    count of a phone photo of that weight: 2048x1536 up to 2 MB, 4000x3000 above.
+
+    Each channel is a gradient blended with Gaussian noise, which JPEG cannot squeeze: the more
+    noise, the heavier the file. The share of noise is found by interpolation between a lighter
+    and a heavier try (the noise is made once; a try is a blend and an encode).
+    """
+    target = megabytes * MB
+    ceiling = min(int(target * 1.03), UPLOAD_LIMIT_BYTES - 64 * 1024)
+    if target > ceiling:
+        raise BenchError(f"a {megabytes} MB photo cannot stay under the {UPLOAD_LIMIT_BYTES} B "
+                         "upload limit; choose smaller --sizes")
+    size = (2048, 1536) if megabytes <= 2 else (4000, 3000)
+    gradient = Image.linear_gradient("L")
+    bases = [gradient.rotate(90 * band).resize(size) for band in range(3)]
+    noises = [Image.effect_noise(size, 64) for _ in range(3)]
+
+    def jpeg(share: float) -> bytes:
+        bands = [Image.blend(base, noise, share) for base, noise in zip(bases, noises, strict=True)]
+        out = io.BytesIO()
+        Image.merge("RGB", bands).save(out, "JPEG", quality=90)
+        return out.getvalue()
+
+    low, high = (0.0, len(jpeg(0.0))), (1.0, len(jpeg(1.0)))
+    if high[1] < target:
+        raise BenchError(f"even full noise at {size[0]}x{size[1]} makes only {high[1]} B, less "
+                         f"than the {target} B asked for")
+    data = b""
+    for _ in range(40):
+        share = low[0] + (high[0] - low[0]) * (target - low[1]) / (high[1] - low[1])
+        # A step of at least a tenth of the interval: interpolation alone can crawl on one side.
+        tenth = (high[0] - low[0]) / 10
+        share = min(max(share, low[0] + tenth), high[0] - tenth)
+        data = jpeg(share)
+        if target <= len(data) <= ceiling:
+            return Photo(f"{megabytes} MB", data, *size)
+        if len(data) < target:
+            low = (share, len(data))
+        else:
+            high = (share, len(data))
+    raise BenchError(f"could not make a {megabytes} MB photo (last try {len(data)} B)")
+
+
+# --- the stack ---------------------------------------------------------------------------------
+
+
+class BootedStack:
+    """`python -m reference.stack boot` for one profile: its state once healthy; stopped on exit."""
+
+    def __init__(self, profile: str, log_dir: Path, workers: int | None) -> None:
+        self.profile = profile
+        self.log_dir = log_dir
+        self.state_file = log_dir / "state.json"
+        self.launcher_log = log_dir / "launcher.log"
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> dict[str, Any]:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> dict[str, Any]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.state_file.unlink()
+        argv = [
+            sys.executable, "-m", "reference.stack", "boot", "--profile", self.profile,
+            "--state-file", str(self.state_file), "--log-dir", str(self.log_dir),
+            "--watch-pid", str(os.getpid()),
+            # Customers are registered before the measurements, long before any code expires;
+            # the boot default (8 s, for the expiry cases) is only a risk on a busy machine.
+            "--otp-ttl", "600",
+        ]
+        if self.workers is not None:
+            argv += ["--workers", str(self.workers)]
+        env = {name: value for name, value in os.environ.items() if name != "LC_PROFILE"}
+        # The per-user upload throttle is not what is measured (the clients also spread their
+        # uploads over many customers); a rate you export wins.
+        env.setdefault("LC_THROTTLE_UPLOAD", UNTHROTTLED)
+        with self.launcher_log.open("wb") as log:
+            # A session of its own: Ctrl-C reaches the benchmark, which then stops the stack.
+            self.process = subprocess.Popen(
+                argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        state = poll(self._state, timeout=BOOT_DEADLINE_SECONDS,
+                     what=f"the {self.profile} stack's boot (see {self.launcher_log})")
+        if "error" in state:
+            raise BenchError(f"the {self.profile} stack failed to boot:\n{state['error']}\n"
+                             f"logs: {self.log_dir}")
+        return state
+
+    def _state(self) -> dict[str, Any] | None:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())
+        if self.process is not None and self.process.poll() is not None:
+            raise BenchError(
+                f"the stack launcher exited with code {self.process.returncode} before it wrote "
+                f"{self.state_file}:\n{self.launcher_log.read_text(errors='replace')[-3000:]}"
+            )
+        return None
+
+    def stop(self) -> None:
+        """SIGTERM the launcher (it stops its children) and wait; kill its group at the deadline."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            say(f"the {self.profile} stack did not stop within {STOP_DEADLINE_SECONDS} s; "
+                "killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Customer:
+    phone_number: str
+    access: str
+
+
+def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str, Any]:
+    if response.status_code != status:
+        raise BenchError(
+            f"{what}: expected {status.value}, got {response.status_code} from "
+            f"{response.request.method} {response.request.url}\n{response.text[:2000]}"
+        )
+    return response.json()
+
+
+def customer_register(api: httpx.Client, sandbox: httpx.Client, serial: int) -> Customer:
+    """A verified customer made as the app makes one: register, OTP by SMS, verify."""
+    tag = secrets.token_hex(4)
+    phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
+    password = f"Bench-{secrets.token_urlsafe(12)}-{serial}"
+    body = {
+        "full_name": f"Bench Customer {serial}",
+        "email": f"bench.{tag}.{serial}@laundryconnect.test",
+        "phone_number": phone,
+        "password": password,
+        "password_confirm": password,
+    }
+    registered = _expect(api.post("/api/accounts/auth/register/", json=body),
+                         HTTPStatus.CREATED, "registering a customer")
+
+    def otp() -> str | None:
+        reply = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
+                        "reading the SMS sandbox")
+        found = [OTP.search(sms["body"]) for sms in reply["results"]]
+        return next((match.group(1) for match in found if match), None)
+
+    code = poll(otp, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
+    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": code}),
+            HTTPStatus.OK, "verifying the OTP")
+    return Customer(phone, registered["tokens"]["access"])
+
+
+def customers_register(state: dict[str, Any], count: int) -> list[Customer]:
+    """`count` customers, one after the other: each registration hashes a password with Argon2
+    (about 100 MB for a moment), which must not land in the burst's memory figures."""
+    with (
+        httpx.Client(base_url=state["base_url"], timeout=API_TIMEOUT, trust_env=False) as api,
+        httpx.Client(base_url=state["sandbox_url"], timeout=API_TIMEOUT, trust_env=False) as sms,
+    ):
+        return [customer_register(api, sms, serial) for serial in range(count)]
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    seconds: float
+    status: int | None  # None: no reply (connection error or timeout)
+    detail: str = ""
+    reply: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == HTTPStatus.CREATED and bool(self.reply and self.reply.get("id"))
+
+
+def upload(http: httpx.Client, customer: Customer, photo: Photo) -> Outcome:
+    headers = {"Authorization": f"Bearer {customer.access}"}
+    files = {"image": ("photo.jpg", photo.data, "image/jpeg")}
+    started = time.perf_counter()
+    try:
+        response = http.post(UPLOAD_PATH, files=files, headers=headers)
+    except httpx.HTTPError as error:
+        return Outcome(time.perf_counter() - started, None, f"{type(error).__name__}: {error}")
+    seconds = time.perf_counter() - started
+    reply = None
+    with contextlib.suppress(ValueError):
+        reply = response.json()
+    if not isinstance(reply, dict):
+        reply = None
+    detail = "" if response.status_code == HTTPStatus.CREATED else response.text[:500]
+    return Outcome(seconds, response.status_code, detail, reply)
+
+
+class Progress:
+    """Prints how far a run is: every few seconds, and when it is done."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total = label, total
+        self.done = 0
+        self.failed = 0
+        self.started = self.shown = time.perf_counter()
+        self.lock = threading.Lock()
+
+    def add(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.done += 1
+            self.failed += not outcome.ok
+            now = time.perf_counter()
+            if now - self.shown >= PROGRESS_EVERY_SECONDS or self.done == self.total:
+                self.shown = now
+                failed = f", {self.failed} failed" if self.failed else ""
+                say(f"  {self.label}: {self.done}/{self.total} uploads, "
+                    f"{now - self.started:.1f} s{failed}")
+
+
+def uploads_run(
+    base_url: str,
+    customers: list[Customer],
+    photo: Photo,
+    *,
+    concurrency: int,
+    uploads_each: int,
+    label: str,
+) -> tuple[float, list[Outcome]]:
+    """`concurrency` clients, each with its own connection and its own share of the customers
+    (so that a per-user throttle does not meet them), upload `photo` `uploads_each` times,
+    starting together; returns the wall time and the outcomes."""
+    progress = Progress(label, concurrency * uploads_each)
+    started: list[float] = []
+    barrier = threading.Barrier(concurrency, action=lambda: started.append(time.perf_counter()))
+    cancelled = threading.Event()
+
+    def client(index: int) -> list[Outcome]:
+        mine = customers[index::concurrency] or customers
+        outcomes = []
+        with httpx.Client(base_url=base_url, timeout=UPLOAD_TIMEOUT, trust_env=False) as http:
+            barrier.wait(timeout=60)
+            for serial in range(uploads_each):
+                if cancelled.is_set():
+                    break
+                outcome = upload(http, mine[serial % len(mine)], photo)
+                progress.add(outcome)
+                outcomes.append(outcome)
+        return outcomes
+
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="upload") as pool:
+        results = [pool.submit(client, index) for index in range(concurrency)]
+        try:
+            outcomes = [outcome for result in results for outcome in result.result()]
+        except BaseException:
+            # Ctrl-C or a broken client: the others stop after their current upload.
+            cancelled.set()
+            barrier.abort()
+            raise
+    return time.perf_counter() - started[0], outcomes
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of `values` (share 0.5 is the median)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class RunResult:
+    profile: str
+    photo: str
+    photo_bytes: int
+    concurrency: int
+    uploads: int
+    seconds: float
+    uploads_per_s: float
+    mb_per_s: float
+    p50_ms: float
+    p95_ms: float
+    failures: int
+    statuses: dict[str, int]
+    first_failure: str = ""
+
+
+def run_result(
+    profile: str, photo: Photo, concurrency: int, seconds: float, outcomes: list[Outcome]
+) -> RunResult:
+    ok = [outcome for outcome in outcomes if outcome.ok]
+    latencies = [outcome.seconds * 1000 for outcome in outcomes]
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    return RunResult(
+        profile=profile,
+        photo=photo.label,
+        photo_bytes=photo.size,
+        concurrency=concurrency,
+        uploads=len(outcomes),
+        seconds=round(seconds, 3),
+        uploads_per_s=round(len(ok) / seconds, 2),
+        mb_per_s=round(len(ok) * photo.size / MB / seconds, 2),
+        p50_ms=round(percentile(latencies, 0.50), 1),
+        p95_ms=round(percentile(latencies, 0.95), 1),
+        failures=len(failed),
+        statuses=dict(Counter(str(outcome.status) for outcome in outcomes)),
+        first_failure=failed[0].detail if failed else "",
+    )
+
+
+# --- memory ------------------------------------------------------------------------------------
+
+
+def _ppids() -> dict[int, int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        parents[int(entry.name)] = int(raw[raw.rindex(")") + 2 :].split()[1])
+    return parents
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every live descendant, from /proc."""
+    parents = _ppids()
+    tree = [root] if root in parents else []
+    frontier = set(tree)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        tree += sorted(frontier)
+    return tree
+
+
+def _status_kb(pid: int, *keys: str) -> dict[str, int]:
+    values = dict.fromkeys(keys, 0)
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in values:
+                values[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        pass  # the process ended while we looked: it holds no memory
+    return values
+
+
+@dataclass(frozen=True)
+class TreeMemory:
+    processes: int
+    rss_mb: float  # sum of VmRSS now
+    hwm_mb: float  # sum of VmHWM: each process's own peak, an upper bound of the tree's peak
+
+
+def tree_memory(root: int) -> TreeMemory:
+    pids = process_tree(root)
+    readings = [_status_kb(pid, "VmRSS", "VmHWM") for pid in pids]
+    return TreeMemory(
+        processes=len(pids),
+        rss_mb=round(sum(reading["VmRSS"] for reading in readings) / 1024, 1),
+        hwm_mb=round(sum(reading["VmHWM"] for reading in readings) / 1024, 1),
+    )
+
+
+class MemorySampler:
+    """Samples the RSS of a process tree every ~50 ms in a thread; `peak_mb` is the largest sum."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(tree_memory(self.root).rss_mb)
+            if self._stop.wait(SAMPLE_INTERVAL_SECONDS):
+                return
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.samples, default=0.0)
+
+
+class OtherCpu:
+    """CPU time of the processes that are neither `ours` (and their descendants) nor the
+    database and cache servers the stack uses, from now on."""
+
+    SERVICES = ("postgres", "redis-server")
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, ours: set[int]) -> None:
+        self.ours = ours
+        self.started = time.monotonic()
+        self.start = self._times()
+
+    def _times(self) -> dict[int, float]:
+        """CPU seconds of each foreign process, its reaped children's included."""
+        parents = _ppids()
+        mine = set(self.ours)
+        frontier = set(self.ours)
+        while frontier:
+            frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
+            mine |= frontier
+        times = {}
+        for pid in parents.keys() - mine:
+            try:
+                raw = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue  # the process ended while we looked
+            name = raw[raw.index("(") + 1 : raw.rindex(")")]
+            if name in self.SERVICES:
+                continue
+            fields = raw[raw.rindex(")") + 2 :].split()
+            # utime, stime, cutime, cstime: fields 14 to 17 of proc(5), 12 to 15 here
+            times[pid] = sum(int(value) for value in fields[11:15]) / self.TICKS
+        return times
+
+    def share(self) -> float:
+        """Their CPU seconds since the start over the CPU seconds the machine had."""
+        now = self._times()
+        used = sum(seconds - self.start.get(pid, 0.0) for pid, seconds in now.items())
+        capacity = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        return round(max(0.0, used) / capacity, 3)
+
+
+@dataclass
+class BurstResult:
+    profile: str
+    photo: str
+    photo_bytes: int
+    concurrency: int
+    uploads: int
+    failures: int
+    seconds: float
+    processes: int
+    rss_before_mb: float
+    rss_peak_mb: float
+    hwm_before_mb: float
+    hwm_after_mb: float
+    samples: int
+    s3_rss_before_mb: float | None = None
+    s3_rss_after_mb: float | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
+    first_failure: str = ""
+
+
+def burst_measure(
+    state: dict[str, Any], customers: list[Customer], photo: Photo, concurrency: int
+) -> BurstResult:
+    """`concurrency` uploads of `photo` at once, while the backend's memory is sampled."""
+    backend = state["processes"]["backend"]
+    s3 = state["processes"].get("s3")
+    before = tree_memory(backend)
+    s3_before = tree_memory(s3).rss_mb if s3 else None
+    sampler = MemorySampler(backend)
+    label = f"{state['profile']} burst {photo.label} x{concurrency}"
+    with sampler:
+        seconds, outcomes = uploads_run(
+            state["base_url"], customers, photo, concurrency=concurrency, uploads_each=1,
+            label=label,
+        )
+    after = tree_memory(backend)
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    return BurstResult(
+        profile=state["profile"],
+        photo=photo.label,
+        photo_bytes=photo.size,
+        concurrency=concurrency,
+        uploads=len(outcomes),
+        failures=len(failed),
+        seconds=round(seconds, 3),
+        processes=before.processes,
+        rss_before_mb=before.rss_mb,
+        rss_peak_mb=max(sampler.peak_mb, after.rss_mb),
+        hwm_before_mb=before.hwm_mb,
+        hwm_after_mb=after.hwm_mb,
+        samples=len(sampler.samples),
+        s3_rss_before_mb=s3_before,
+        s3_rss_after_mb=tree_memory(s3).rss_mb if s3 else None,
+        statuses=dict(Counter(str(outcome.status) for outcome in outcomes)),
+        first_failure=failed[0].detail if failed else "",
+    )
+
+
+# --- one profile -------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileResult:
+    profile: str
+    boot_seconds: float | None = None
+    workers: int | None = None
+    storage: str = ""
+    customers: int = 0
+    image_fetch: str = ""
+    runs: list[RunResult] = field(default_factory=list)
+    burst: BurstResult | None = None
+    # The share of the machine's CPUs that processes other than this benchmark, its stack,
+    # PostgreSQL and Redis took while it measured: a figure taken beside other work says so.
+    other_cpu_share: float | None = None
+    error: str = ""
+
+
+def _check_upload_works(state: dict[str, Any], customer: Customer, photo: Photo) -> str:
+    """Upload once and fetch the stored image; raise if the upload fails, say how the fetch went."""
+    with httpx.Client(base_url=state["base_url"], timeout=UPLOAD_TIMEOUT,
+                      trust_env=False) as http:
+        outcome = upload(http, customer, photo)
+        if not outcome.ok:
+            hint = (" (the backend has no upload endpoint)"
+                    if outcome.status == HTTPStatus.NOT_FOUND else "")
+            raise BenchError(f"POST {UPLOAD_PATH} answered {outcome.status}, not 201{hint}:\n"
+                             f"{outcome.detail}")
+        url = str((outcome.reply or {}).get("url") or "")
+        if not url:
+            return "no url in the reply"
+        fetched = http.get(url)  # a relative url joins the base; an absolute one stands
+        kind = fetched.headers.get("content-type", "")
+        return f"{fetched.status_code} {kind} {len(fetched.content)} B from {url.split('?')[0]}"
+
+
+def profile_bench(profile: str, photos: list[Photo], options: argparse.Namespace) -> ProfileResult:
+    result = ProfileResult(profile)
+    concurrencies = sorted(set(options.concurrency))
+    customer_count = max(max(concurrencies), options.burst)
+    say(f"booting the {profile} stack")
+    with BootedStack(profile, options.log_dir / profile, options.workers) as state:
+        result.boot_seconds = state.get("boot_seconds")
+        result.workers = state.get("workers")
+        result.storage = f"S3 {state['s3_url']}" if state.get("s3_url") else "local files"
+        say(f"{profile} stack up in {result.boot_seconds} s ({result.workers} worker(s), "
+            f"media: {result.storage}); registering {customer_count} customers")
+        started = time.perf_counter()
+        customers = customers_register(state, customer_count)
+        result.customers = len(customers)
+        say(f"{len(customers)} customers registered and verified in "
+            f"{time.perf_counter() - started:.1f} s")
+        result.image_fetch = _check_upload_works(state, customers[0], photos[0])
+        say(f"first upload: 201; stored image fetched: {result.image_fetch}")
+        others = OtherCpu(ours={os.getpid(), state["pid"]})
+        # A warm-up the figures leave out: the first requests of each worker import and cache.
+        uploads_run(state["base_url"], customers, photos[0], concurrency=max(concurrencies),
+                    uploads_each=1, label=f"{profile} warm-up")
+        # The burst comes first, so that the high-water marks after it speak of the burst and
+        # not of the throughput runs (registration's Argon2 peak is in the "before" already).
+        largest = max(photos, key=lambda photo: photo.size)
+        result.burst = burst_measure(state, customers, largest, options.burst)
+        for photo in photos:
+            for concurrency in concurrencies:
+                label = f"{profile} {photo.label} x{concurrency}"
+                seconds, outcomes = uploads_run(
+                    state["base_url"], customers, photo, concurrency=concurrency,
+                    uploads_each=options.uploads, label=label,
+                )
+                result.runs.append(run_result(profile, photo, concurrency, seconds, outcomes))
+        result.other_cpu_share = others.share()
+    say(f"{profile} stack stopped")
+    return result
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return "  (nothing measured)"
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+             for row in [headers, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def report_text(results: list[ProfileResult]) -> str:
+    runs = [run for result in results for run in result.runs]
+    throughput = _table(
+        ["profile", "photo", "clients", "uploads", "seconds", "uploads/s", "MB/s", "p50 ms",
+         "p95 ms", "failures"],
+        [[run.profile, run.photo, str(run.concurrency), str(run.uploads), f"{run.seconds:.2f}",
+          f"{run.uploads_per_s:.2f}", f"{run.mb_per_s:.2f}", f"{run.p50_ms:.0f}",
+          f"{run.p95_ms:.0f}", str(run.failures)] for run in runs],
+    )
+    bursts = [result.burst for result in results if result.burst]
+    memory = _table(
+        ["profile", "burst", "failures", "seconds", "procs", "RSS before MB", "RSS peak MB",
+         "HWM before MB", "HWM after MB", "S3 RSS before/after MB"],
+        [[burst.profile, f"{burst.concurrency} x {burst.photo}", str(burst.failures),
+          f"{burst.seconds:.2f}", str(burst.processes), f"{burst.rss_before_mb:.0f}",
+          f"{burst.rss_peak_mb:.0f}", f"{burst.hwm_before_mb:.0f}", f"{burst.hwm_after_mb:.0f}",
+          (f"{burst.s3_rss_before_mb:.0f} / {burst.s3_rss_after_mb:.0f}"
+           if burst.s3_rss_before_mb is not None and burst.s3_rss_after_mb is not None
+           else "-")] for burst in bursts],
+    )
+    parts = ["Uploads through POST /api/mobile/upload-image/ (MB = 10^6 bytes of photo sent)",
+             throughput, "",
+             "Backend memory during the burst (sum over the backend's process tree; RSS sampled "
+             f"every {SAMPLE_INTERVAL_SECONDS * 1000:.0f} ms; HWM = sum of each process's VmHWM)",
+             memory]
+    parts += [f"{result.profile}: boot {result.boot_seconds} s, {result.workers} worker(s), "
+              f"media {result.storage}; other processes took "
+              f"{(result.other_cpu_share or 0) * 100:.0f} % of the {os.cpu_count()} CPUs "
+              "meanwhile" for result in results if not result.error]
+    # The whole error was printed when it happened; the summary names it in one line.
+    parts += [f"{result.profile}: FAILED: {result.error.splitlines()[0]}"
+              for result in results if result.error]
+    return "\n".join(parts)
+
+
+def report_json(results: list[ProfileResult], photos: list[Photo],
+                options: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "settings": {"uploads_per_client": options.uploads, "concurrency": options.concurrency,
+                     "burst": options.burst, "upload_path": UPLOAD_PATH,
+                     "upload_throttle": os.environ.get("LC_THROTTLE_UPLOAD", UNTHROTTLED),
+                     "mb": "10^6 bytes of photo sent"},
+        "photos": [{"label": photo.label, "bytes": photo.size, "width": photo.width,
+                    "height": photo.height} for photo in photos],
+        "profiles": [asdict(result) for result in results],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=2) + "\n")
+    temp.replace(path)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python load/bench_upload.py",
+        description="Boot the reference stack and measure photo uploads per second and the "
+        "backend's peak memory during a burst of concurrent uploads.",
+    )
+    parser.add_argument(
+        "--profile", "--profiles", dest="profiles", nargs="+", action="extend",
+        choices=PROFILES, metavar="PROFILE",
+        help="one or more of embedded, scaled, measured one after the other (default embedded)",
+    )
+    parser.add_argument("--sizes", nargs="+", type=_positive, default=[1, 5], metavar="MB",
+                        help="photo sizes in MB, under the 5 MiB limit (default 1 5)")
+    parser.add_argument("--concurrency", nargs="+", type=_positive, default=[1, 4],
+                        metavar="N", help="concurrent clients of each run (default 1 4)")
+    parser.add_argument("--uploads", type=_positive, default=10, metavar="N",
+                        help="uploads per client in each run (default 10)")
+    parser.add_argument("--burst", type=_positive, default=20, metavar="N",
+                        help="concurrent uploads of the largest photo while memory is sampled "
+                        "(default 20)")
+    parser.add_argument("--workers", type=_positive,
+                        help="backend workers of the scaled profile (default: the launcher's)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="where the JSON goes (default reports/out/bench/upload.json)")
+    parser.add_argument("--log-dir", type=Path,
+                        help="where the stacks' logs go (default: a stack/ folder beside --out)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    options.profiles = list(dict.fromkeys(options.profiles or ["embedded"]))
+    if options.workers is not None and "scaled" not in options.profiles:
+        build_parser().error("--workers applies to the scaled profile only")
+    options.out = options.out.resolve()
+    options.log_dir = (options.log_dir or options.out.parent / "stack").resolve()
+    # SIGTERM ends the benchmark the way Ctrl-C does: through the `finally`s that stop stacks.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+    say(f"making photos of {', '.join(f'{size} MB' for size in options.sizes)}")
+    try:
+        photos = [photo_make(size) for size in sorted(set(options.sizes))]
+    except BenchError as error:
+        say(f"error: {error}")
+        return 2
+    say("photos: " + ", ".join(f"{photo.label} = {photo.size} B {photo.width}x{photo.height}"
+                               for photo in photos))
+
+    results = []
+    for profile in options.profiles:
+        try:
+            results.append(profile_bench(profile, photos, options))
+        except BenchError as error:
+            say(f"error: {error}")
+            results.append(ProfileResult(profile, error=str(error)))
+        except KeyboardInterrupt:
+            say("interrupted; the stack is stopped")
+            return 130
+
+    print()
+    print(report_text(results), flush=True)
+    write_json(options.out, report_json(results, photos, options))
+    say(f"written to {options.out}")
+    failures = sum(run.failures for result in results for run in result.runs)
+    failures += sum(result.burst.failures for result in results if result.burst)
+    unmeasured = [result.profile for result in results if result.error]
+    if failures:
+        say(f"FAILED: {failures} upload(s) did not get 201 (see the statuses in the JSON)")
+    if unmeasured:
+        say(f"FAILED: not measured: {', '.join(unmeasured)} (the error is above)")
+    return 1 if failures or unmeasured else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

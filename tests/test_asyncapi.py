@@ -1,0 +1,164 @@
+"""contracts/asyncapi.yaml: it parses, it has a schema for every frame type of the contract (no
+more, no fewer), and its schemas accept the contract's frames and refuse broken ones."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from fixtures.api import shapes
+from fixtures.findings import ContractFinding
+from fixtures.frames import ASYNCAPI, TO_CLIENT, TO_SERVER, frame_schemas, load
+
+# The frame types of shared/spec/mobile-api.md, section "WebSockets", as the contract lists them.
+CONTRACT = {
+    "chat": {
+        TO_CLIENT: {"connection_established", "chat_message", "typing", "read", "sync_complete",
+                    "error"},
+        TO_SERVER: {"chat_message", "typing", "read", "sync"},
+    },
+    "notifications": {
+        TO_CLIENT: {"connection_established", "notification", "order_update", "unread_count",
+                    "pong"},
+        TO_SERVER: {"ping", "mark_read"},
+    },
+}
+ADDRESSES = {"chat": "/ws/chat/{room_id}/", "notifications": "/ws/notifications/"}
+
+MESSAGE = {
+    "id": "7f1c2f5e-1d1b-4bb8-9e55-0c4f3a6c2d10", "room_id": "a3c9b1f2-0d1e-4b5a-8c7d-6e5f4a3b2c1d",
+    "seq": 3, "client_id": "app-1", "message": "Can you pick up by 6?", "image": None,
+    "sender": {"id": "5b0e1c2d-3f4a-4b5c-8d9e-0f1a2b3c4d5e", "name": "Asha Rao",
+               "role": "customer"},
+    "created_at": "2026-11-26T10:15:00+05:30",
+}
+NOTIFICATION = {
+    "id": "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b", "type": "order_update",
+    "title": "Order confirmed", "message": "Your order LC-1001 is confirmed.",
+    "data": {"order_id": "x"}, "is_read": False, "created_at": "2026-11-26T10:15:00+05:30",
+}
+ORDER = {"id": "b1", "order_number": "LC-1001", "status": "confirmed", "payment_status": "unpaid",
+         "updated_at": "2026-11-26T10:15:00+05:30"}
+
+# one frame of each type as the contract describes it
+GOOD = {
+    ("chat", TO_CLIENT): [
+        {"type": "connection_established", "room_id": MESSAGE["room_id"], "last_seq": 0},
+        {"type": "chat_message", "message": MESSAGE},
+        {"type": "typing", "user_id": MESSAGE["sender"]["id"], "is_typing": True},
+        {"type": "read", "user_id": MESSAGE["sender"]["id"], "up_to_seq": 3},
+        {"type": "sync_complete", "last_seq": 53},
+        {"type": "error", "code": "validation_error", "message": "The message is too long."},
+    ],
+    ("chat", TO_SERVER): [
+        {"type": "chat_message", "message": "Hello", "client_id": "app-2"},
+        {"type": "typing", "is_typing": False},
+        {"type": "read", "up_to_seq": 3},
+        {"type": "sync", "after_seq": 0},
+    ],
+    ("notifications", TO_CLIENT): [
+        {"type": "connection_established", "unread_count": 2},
+        {"type": "notification", "notification": NOTIFICATION},
+        {"type": "order_update", "order": ORDER},
+        {"type": "unread_count", "count": 0},
+        {"type": "pong"},
+    ],
+    ("notifications", TO_SERVER): [
+        {"type": "ping"},
+        {"type": "mark_read", "notification_id": NOTIFICATION["id"]},
+    ],
+}
+
+
+def without(frame: dict, *path: str) -> dict:
+    broken = copy.deepcopy(frame)
+    node = broken
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    return broken
+
+
+def test_the_document_parses_as_asyncapi_with_both_sockets():
+    document = yaml.safe_load(ASYNCAPI.read_text())
+    assert str(document["asyncapi"]).startswith(("2.6", "3.")), document["asyncapi"]
+    schemas = load()
+    for socket, address in ADDRESSES.items():
+        assert schemas.address(socket) == address
+
+
+@pytest.mark.parametrize("socket", sorted(CONTRACT))
+@pytest.mark.parametrize("direction", [TO_CLIENT, TO_SERVER])
+def test_every_frame_type_of_the_contract_has_a_schema_and_no_other(socket, direction):
+    assert set(frame_schemas().types(socket, direction)) == CONTRACT[socket][direction]
+
+
+@pytest.mark.parametrize(("socket", "direction"), sorted(GOOD))
+def test_each_schema_requires_its_own_type(socket, direction):
+    schemas = frame_schemas()
+    for frame_type, pointer in schemas.pointers[socket][direction].items():
+        node = schemas.document
+        for part in pointer.removeprefix("#/").split("/"):
+            node = node[part]
+        assert "type" in node["required"], pointer
+        assert node["properties"]["type"] == {"const": frame_type}, pointer
+
+
+@pytest.mark.parametrize(("socket", "direction"), sorted(GOOD))
+def test_a_sample_of_every_frame_type_validates(socket, direction):
+    samples = GOOD[socket, direction]
+    assert {frame["type"] for frame in samples} == CONTRACT[socket][direction]
+    for frame in samples:
+        assert frame_schemas().problems(socket, direction, frame) == [], frame
+
+
+@pytest.mark.parametrize(("socket", "direction", "frame", "problem"), [
+    ("chat", TO_CLIENT, {"type": "chat_message", "message": without(MESSAGE, "seq")},
+     "'seq' is a required property"),
+    ("chat", TO_CLIENT, {"type": "chat_message", "message": {**MESSAGE, "seq": 0}},
+     "less than the minimum of 1"),
+    ("chat", TO_CLIENT, {"type": "chat_message", "message": {**MESSAGE, "image": "/media/x"}},
+     "does not match"),
+    ("chat", TO_CLIENT, {"type": "chat_message",
+                         "message": {**MESSAGE, "sender": {**MESSAGE["sender"], "role": "bot"}}},
+     "is not one of"),
+    ("chat", TO_CLIENT, {"type": "typing", "user_id": "u", "is_typing": "yes"},
+     "is not of type 'boolean'"),
+    ("chat", TO_CLIENT, {"type": "presence", "user_id": "u"}, "is not a server -> client frame"),
+    ("chat", TO_CLIENT, {"message": MESSAGE}, "is not a server -> client frame"),
+    ("chat", TO_CLIENT, ["chat_message"], "must be a JSON object"),
+    ("chat", TO_SERVER, {"type": "chat_message", "message": "x" * 2001, "client_id": "a"},
+     "is too long"),
+    ("chat", TO_SERVER, {"type": "sync"}, "'after_seq' is a required property"),
+    ("notifications", TO_CLIENT, {"type": "notification",
+                                  "notification": {**NOTIFICATION, "type": "promo"}},
+     "is not one of"),
+    ("notifications", TO_CLIENT, {"type": "order_update",
+                                  "order": without(ORDER, "order_number")},
+     "'order_number' is a required property"),
+    ("notifications", TO_CLIENT, {"type": "unread_count", "count": -1}, "less than the minimum"),
+    ("notifications", TO_CLIENT, {"type": "error", "code": "x", "message": "y"},
+     "is not a server -> client frame"),
+])
+def test_a_broken_frame_fails_naming_the_problem(socket, direction, frame, problem):
+    problems = frame_schemas().problems(socket, direction, frame)
+    assert any(problem in text for text in problems), problems
+
+
+def test_a_broken_frame_is_a_shape_finding_naming_the_socket():
+    with pytest.raises(ContractFinding) as caught:
+        frame_schemas().check("notifications", TO_CLIENT, {"type": "order_update", "order": {}})
+    finding = caught.value.finding
+    assert finding.kind == "shape"
+    assert finding.call == "WS /ws/notifications/ (server -> client)"
+    assert "'status' is a required property" in finding.got
+
+
+@pytest.mark.parametrize(("component", "shape"), [
+    ("Message", shapes.CHAT_MESSAGE), ("Notification", shapes.NOTIFICATION)])
+def test_the_objects_of_frames_and_of_rest_replies_are_the_same(component, shape):
+    schema = frame_schemas().document["components"]["schemas"][component]
+    assert set(schema["required"]) == set(shape["required"])
+    assert set(schema["properties"]) == set(shape["properties"])

@@ -1,0 +1,254 @@
+"""The contract tier's library: the API coverage figure, the mobile contract's static check and
+outcomes, the resource registry, and what the Schemathesis run is configured with."""
+
+import time
+from collections import Counter
+
+import jwt
+import pytest
+
+from fixtures.contract import (
+    PROFILES,
+    ContractRun,
+    Pools,
+    TokenSource,
+    body_reference_keys,
+    generation_config,
+    needs_bearer,
+)
+from fixtures.coverage import compute, render
+from fixtures.mobile_contract import (
+    BUILDERS,
+    absent_fields,
+    combine,
+    load_calls,
+    static_check,
+    value_at,
+)
+from fixtures.resources import action_of, collection_of, kind_of
+
+PAGE = {"type": "object", "properties": {
+    "count": {"type": "integer"}, "next": {"type": "string"}, "previous": {"type": "string"},
+    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "components": {
+        "securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Thing": {"type": "object", "properties": {
+                "id": {"type": "string"}, "owner": {"$ref": "#/components/schemas/Person"},
+                "data": {"type": "object", "additionalProperties": {}}}},
+            "Person": {"type": "object", "properties": {"id": {"type": "string"},
+                                                        "name": {"type": "string"}}},
+            "ThingRequest": {"type": "object", "properties": {
+                "pickup_address": {"type": "string", "format": "uuid"},
+                "pickup_date": {"type": "string", "format": "date"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "service_item": {"type": "string"}, "quantity": {"type": "integer"}}}},
+                "image_ids": {"type": "array", "items": {"type": "string"}}}},
+        },
+    },
+    "paths": {
+        "/api/orders/orders/": {
+            "get": {"security": [{"jwtAuth": []}], "responses": {
+                "200": {"content": {"application/json": {"schema": PAGE}}},
+                "401": {}, "4XX": {}}},
+            "post": {"security": [{"jwtAuth": []}],
+                     "requestBody": {"content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/ThingRequest"}}}},
+                     "responses": {"201": {"content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/Thing"}}}}, "400": {}}},
+        },
+        "/api/orders/orders/history/": {"get": {"security": [{"jwtAuth": []}, {}],
+                                                "responses": {"200": {}}}},
+        "/api/orders/orders/{order_id}/": {
+            "get": {"responses": {"200": {}, "404": {}}},
+            "delete": {"responses": {"204": {}, "default": {}}}},
+    },
+}
+
+
+# --- API coverage -------------------------------------------------------------------------
+
+def test_coverage_counts_each_documented_status_once_whatever_names_the_path():
+    counts = Counter({
+        ("GET", "/api/orders/orders/", 200, "harness"): 3,
+        ("GET", "/api/orders/orders/", 418, "schemathesis"): 1,  # in 4XX
+        ("GET", "/api/orders/orders/history/", 200, "harness"): 1,  # not the {order_id} template
+        ("GET", "/api/orders/orders/{id}/", 404, "harness"): 1,  # a template of the harness
+        ("DELETE", "/api/orders/orders/3f1c/", 500, "schemathesis"): 1,  # `default`
+        ("GET", "/_sandbox/sms/", 200, "harness"): 2,
+    })
+
+    report = compute(DOCUMENT, counts)
+
+    by_operation = {(op["method"], op["path"]): op for op in report["by_operation"]}
+    assert by_operation[("GET", "/api/orders/orders/")]["exercised"] == ["200", "4XX"]
+    assert by_operation[("GET", "/api/orders/orders/")]["missing"] == ["401"]
+    assert by_operation[("GET", "/api/orders/orders/history/")]["exercised"] == ["200"]
+    assert by_operation[("GET", "/api/orders/orders/{order_id}/")]["exercised"] == ["404"]
+    assert by_operation[("DELETE", "/api/orders/orders/{order_id}/")]["exercised"] == [
+        "default"]
+    assert report["pairs"] == 10
+    assert report["exercised"] == 5
+    assert report["figure"] == 0.5
+    assert report["calls_outside_the_schema"] == 2
+    assert report["calls_by_source"] == {"harness": 5, "schemathesis": 2}
+    assert "50.0%" in render(report)
+
+
+# --- the mobile contract ---------------------------------------------------------------------
+
+def call(**overrides):
+    return {"id": "x", "domain": "Orders", "method": "GET", "path": "/api/orders/orders/",
+            "auth": True, "status": 200} | overrides
+
+
+def test_the_list_of_calls_is_well_formed_and_every_builder_names_a_call():
+    calls = load_calls()
+    ids = {entry["id"] for entry in calls}
+    assert set(BUILDERS) <= ids, set(BUILDERS) - ids
+    assert {entry["domain"] for entry in calls} == {
+        "Accounts", "Services", "Orders", "Image upload / mobile", "Payments",
+        "Notifications", "Chat"}
+
+
+@pytest.mark.parametrize(("entry", "outcome", "detail"), [
+    (call(response=["count", "results[].id", "results[].owner.name", "results[].data.x"]),
+     "served", ""),
+    (call(path="/api/orders/orders/{id}/", status=404), "served", ""),
+    (call(path="/api/payments/"), "missing", "no GET /api/payments/"),
+    (call(status=204), "wrong shape", "status 204 is not documented"),
+    (call(response=["results[].colour"]), "wrong shape", "results[].colour"),
+    (call(method="POST", status=201, request=["pickup_address", "tip"]), "wrong shape",
+     "request fields not declared: tip"),
+    (call(method="POST", status=201, request=["items"], multipart=True), "wrong shape",
+     "not multipart/form-data"),
+    (call(query=["status"]), "wrong shape", "query parameters not declared: status"),
+])
+def test_the_static_check_names_what_the_openapi_lacks(entry, outcome, detail):
+    got, why = static_check(DOCUMENT, entry)
+
+    assert got == outcome, why
+    assert detail in why
+
+
+def test_without_an_openapi_every_call_is_missing_statically():
+    assert static_check(None, call())[0] == "missing"
+
+
+def test_reply_fields_are_read_as_the_app_reads_them():
+    body = {"user": {"id": 1}, "results": [{"id": 1, "partner": None}, {"id": 2}],
+            "empty": [], "partner": None}
+
+    absent, unchecked = absent_fields(body, ["user.id", "results[].id", "results[].seq",
+                                             "empty[].id", "partner.name", "tokens.access"])
+
+    assert absent == ["results[].seq", "tokens.access"]
+    assert unchecked == ["empty[].id"]
+    assert value_at({"a": [{"b": 7}]}, "a[0].b") == 7
+    with pytest.raises(KeyError):
+        value_at({"a": []}, "a[0].b")
+
+
+@pytest.mark.parametrize(("static", "live", "outcome"), [
+    (("served", ""), ("served", "", 200), "served"),
+    (("served", ""), ("blocked", "needs order_id", None), "blocked"),
+    (("missing", "no GET"), ("server error", "500", 500), "server error"),
+    (("missing", "no GET"), ("missing", "404 HTML", 404), "missing"),
+    (("missing", "no GET"), ("served", "", 200), "wrong shape"),
+    (("missing", "no GET"), ("wrong shape", "lacks id", 200), "wrong shape"),
+    (("served", ""), ("missing", "404 HTML", 404), "missing"),
+    (("wrong shape", "lacks x"), ("served", "", 200), "wrong shape"),
+    (("served", ""), ("wrong shape", "400", 400), "wrong shape"),
+])
+def test_the_outcome_that_counts(static, live, outcome):
+    assert combine(static, live)[0] == outcome
+
+
+# --- resources and what Schemathesis is given --------------------------------------------------
+
+def test_an_operation_is_about_the_kind_its_id_lives_under():
+    path = "/api/orders/orders/{order_id}/cancel/"
+    assert collection_of(path) == "/api/orders/orders/"
+    assert action_of(path) == "cancel"
+    assert kind_of(path).name == "order"
+    assert kind_of("/api/mobile/images/{image_id}/").name == "image"
+    assert kind_of("/api/unknown/things/{thing_id}/") is None
+    assert collection_of("/api/orders/orders/") is None
+
+
+def test_only_operations_that_require_a_token_get_one():
+    paths = DOCUMENT["paths"]
+    assert needs_bearer(DOCUMENT, paths["/api/orders/orders/"]["get"])
+    assert not needs_bearer(DOCUMENT, paths["/api/orders/orders/history/"]["get"])
+    assert not needs_bearer(DOCUMENT, paths["/api/orders/orders/{order_id}/"]["get"])
+
+
+def test_generated_ids_and_references_are_bound_to_the_pools():
+    operation = DOCUMENT["paths"]["/api/orders/orders/"]["post"]
+    assert body_reference_keys(DOCUMENT, operation, ("service_item", "image_ids")) == [
+        "body.image_ids[*]", "body.items[*].service_item"]
+
+    pools = Pools(ids={"order": ["o1"], "address": ["a1"], "service item": ["s1"]},
+                  doomed={"order": ["o9"]})
+    dictionaries, parameters, bindings = generation_config(DOCUMENT, pools)
+
+    assert dictionaries["order to delete"] == {"values": ["o9"]}
+    assert parameters["path.order_id"]["dictionary"] == "order"
+    assert parameters["body.pickup_address"]["dictionary"] == "address"
+    assert parameters["body.items[*].service_item"]["dictionary"] == "service item"
+    assert parameters["body.pickup_date"]["dictionary"] == "future_dates"
+    assert "body.image_ids[*]" not in parameters  # no pool of images was made
+    assert bindings == [{"include-method": "DELETE", "parameters": {
+        "path.order_id": {"dictionary": "order to delete", "probability": 0.5}}}]
+
+
+def test_a_token_close_to_its_end_is_refreshed_and_a_dead_refresh_logs_in_again():
+    class Accounts:
+        def __init__(self):
+            self.calls = []
+
+        def refresh(self, refresh):
+            self.calls.append("refresh")
+            raise AssertionError("refresh token is dead")
+
+        def login(self, email, password):
+            self.calls.append("login")
+            return {"access": token(3600), "refresh": "r2"}
+
+    class Caller:
+        def __init__(self):
+            self.access, self.refresh = token(30), "r1"
+            self.email, self.password, self.accounts = "a@b.c", "pw", Accounts()
+
+        def use_tokens(self, access, refresh):
+            self.access, self.refresh = access, refresh
+
+    def token(seconds):
+        return jwt.encode({"exp": int(time.time()) + seconds}, "k" * 32, algorithm="HS256")
+
+    caller = Caller()
+    source = TokenSource(caller)
+
+    fresh = source.access()
+
+    assert caller.accounts.calls == ["refresh", "login"]
+    assert fresh == caller.access
+    assert TokenSource.seconds_left(fresh) > 3000
+    assert caller.refresh == "r2"
+    assert source.access() == fresh  # far from its end: kept
+    assert caller.accounts.calls == ["refresh", "login"]
+
+
+def test_the_ci_budget_is_shared_out_among_the_operations_still_to_come():
+    state = ContractRun(PROFILES["ci"], operations=4)
+    state.started -= PROFILES["ci"].time_budget / 2  # half the budget already spent
+
+    assert not state.over_allowance("GET /a")
+    assert state.allowance["GET /a"] == pytest.approx(PROFILES["ci"].time_budget / 8, rel=0.01)
+    state.first_case["GET /a"] -= state.allowance["GET /a"] + 1
+    state.sent["GET /a"] = PROFILES["ci"].sent_after_budget
+    assert state.over_allowance("GET /a")
+    assert PROFILES["deep"].time_budget is None
+    state.session.close()
