@@ -1,8 +1,11 @@
 """Service endpoints of the backend itself."""
 
+import threading
+
 from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -43,3 +46,19 @@ class HealthApi(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response({"status": "ok", "profile": settings.PROFILE, "database": "ok"})
+
+
+class SchemaApi(SpectacularAPIView):
+    """The OpenAPI document, generated one request at a time.
+
+    drf-spectacular loads its extension classes lazily and not thread-safely: two first requests
+    at once (parallel test workers do this) can each see the other's half-loaded class and fail
+    with a 500. Generation is serialised; it is rare and cheap next to that failure.
+    """
+
+    _generating = threading.Lock()
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with self._generating:
+            return super().get(request, *args, **kwargs)

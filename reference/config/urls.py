@@ -2,14 +2,14 @@
 everything else is a JSON 404."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
-from reference.common.apis import HealthApi
+from reference.common.apis import HealthApi, SchemaApi
 from reference.uploads.apis import ChatImageUploadApi, media_serve
 
 urlpatterns = [
     path("api/health/", HealthApi.as_view(), name="health"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/accounts/", include("reference.accounts.urls")),
     path("api/services/", include("reference.catalog.urls")),
