@@ -64,7 +64,7 @@ e2e: install ## run every suite and the contract check against the reference sta
 	$(PY) -m reports.summary --out-dir $(OUT) --wall $$(( $$(date +%s) - start )); \
 	exit $$status
 
-test: install lint unit suites suites-scaled contracts contracts-scaled ## what CI runs: lint, unit tests, suites and contracts (ci profile) on both stack profiles
+test: install lint unit suites suites-scaled ## what CI runs: lint, unit tests, the suites on both stack profiles
 
 lint: install ## ruff over the whole project
 	$(VENV)/bin/ruff check .
