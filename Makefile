@@ -101,7 +101,7 @@ serve-scaled: ## as serve, with the scaled profile
 	$(MAKE) serve PROFILE=scaled
 
 bench-upload: install ## uploads/s and backend peak memory of the stack (PROFILE="embedded scaled" for both)
-	$(PY) load/bench_upload.py --profile $(PROFILE) --out $(OUT)/bench/upload.json $(BENCH_ARGS)
+	$(PY) -m load.bench_upload --profile $(PROFILE) --out $(OUT)/bench/upload.json $(BENCH_ARGS)
 
 load: install ## Locust journeys + SLO gate against the scaled stack (PROFILE, TARGET/SANDBOX, USERS, DURATION, SHAPE, WORKERS)
 	$(PY) -m load.run --profile $(LOAD_PROFILE) $(LOAD_TARGET) --users $(USERS) \
@@ -116,7 +116,7 @@ bench-load: install wrk ## Locust vs wrk on /api/health/, and each profile's cap
 	$(PY) -m load.bench_load --profile $(BENCH_PROFILES) --out $(OUT)/bench/load.json $(BENCH_ARGS)
 
 bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of each profile (PROFILE=scaled for one)
-	$(PY) load/bench_chat.py --profile $(BENCH_PROFILES) --out $(OUT)/bench/chat.json $(BENCH_ARGS)
+	$(PY) -m load.bench_chat --profile $(BENCH_PROFILES) --out $(OUT)/bench/chat.json $(BENCH_ARGS)
 
 wrk: ## install wrk (apt), which bench-load compares Locust with
 	@command -v wrk >/dev/null || { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }

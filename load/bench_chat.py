@@ -32,139 +32,30 @@ import platform
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from load.benchkit import REPO_ROOT, BenchError, BootedStack, poll, say
+
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "chat.json"
 PROFILES = ("embedded", "scaled")
 UNLIMITED_FRAMES = "100000"
 
-BOOT_DEADLINE_SECONDS = 240
-STOP_DEADLINE_SECONDS = 60
 SMS_DEADLINE_SECONDS = 15
 MESSAGE_DEADLINE_SECONDS = 10.0
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 OTP = re.compile(r"\b(\d{6})\b")
 INDIA = timezone(timedelta(hours=5, minutes=30))
-
-T = TypeVar("T")
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says what happened and where to look."""
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    """Call `probe` until it returns something other than None, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    interval = 0.05
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise BenchError(f"{what} did not happen within {timeout:g} s")
-        time.sleep(interval)  # poll interval, bounded by the deadline above
-        interval = min(interval * 1.5, 0.5)
-
-
-# --- the stack ---------------------------------------------------------------------------------
-
-
-class BootedStack:
-    """`python -m reference.stack boot` for one profile: its state once healthy; stopped on exit."""
-
-    def __init__(self, profile: str, log_dir: Path, workers: int | None) -> None:
-        self.profile = profile
-        self.log_dir = log_dir
-        self.state_file = log_dir / "state.json"
-        self.launcher_log = log_dir / "launcher.log"
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> dict[str, Any]:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> dict[str, Any]:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.state_file.unlink()
-        argv = [
-            sys.executable, "-m", "reference.stack", "boot", "--profile", self.profile,
-            "--state-file", str(self.state_file), "--log-dir", str(self.log_dir),
-            "--watch-pid", str(os.getpid()),
-            # the customer is registered before the measurement, long before any code expires
-            "--otp-ttl", "600",
-        ]
-        if self.workers is not None:
-            argv += ["--workers", str(self.workers)]
-        env = {name: value for name, value in os.environ.items() if name != "LC_PROFILE"}
-        # one message at a time is far below a flood, but a fast stack sends them faster than
-        # a person types: the per-socket frame limit is not what is measured
-        env.setdefault("LC_WS_FLOOD_RATE", UNLIMITED_FRAMES)
-        env.setdefault("LC_WS_FLOOD_BURST", UNLIMITED_FRAMES)
-        with self.launcher_log.open("wb") as log:
-            # A session of its own: Ctrl-C reaches the benchmark, which then stops the stack.
-            self.process = subprocess.Popen(
-                argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        state = poll(self._state, timeout=BOOT_DEADLINE_SECONDS,
-                     what=f"the {self.profile} stack's boot (see {self.launcher_log})")
-        if "error" in state:
-            raise BenchError(f"the {self.profile} stack failed to boot:\n{state['error']}\n"
-                             f"logs: {self.log_dir}")
-        return state
-
-    def _state(self) -> dict[str, Any] | None:
-        if self.state_file.exists():
-            return json.loads(self.state_file.read_text())
-        if self.process is not None and self.process.poll() is not None:
-            raise BenchError(
-                f"the stack launcher exited with code {self.process.returncode} before it wrote "
-                f"{self.state_file}:\n{self.launcher_log.read_text(errors='replace')[-3000:]}"
-            )
-        return None
-
-    def stop(self) -> None:
-        """SIGTERM the launcher (it stops its children) and wait; kill its group at the deadline."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_DEADLINE_SECONDS)
-        except subprocess.TimeoutExpired:
-            say(f"the {self.profile} stack did not stop within {STOP_DEADLINE_SECONDS} s; "
-                "killing it")
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
 
 # --- the two participants and their room -------------------------------------------------------
 
@@ -389,7 +280,11 @@ async def latencies(ws_url: str, room_id: str, customer: str, staff: str, *,
 def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
     result = ProfileResult(profile, messages=options.messages, warmup=options.warmup)
     say(f"booting the {profile} stack")
-    with BootedStack(profile, options.log_dir / profile, options.workers) as state:
+    with BootedStack(profile, options.log_dir / profile, options.workers,
+                     # one message at a time is far below a flood, but faster than a person
+                     # types: the per-socket frame limit is not what is measured
+                     env_defaults={"LC_WS_FLOOD_RATE": UNLIMITED_FRAMES,
+                                   "LC_WS_FLOOD_BURST": UNLIMITED_FRAMES}) as state:
         result.boot_seconds = state.get("boot_seconds")
         result.workers = state.get("workers")
         result.channel_layer = "Redis" if profile == "scaled" else "in-memory"
@@ -490,7 +385,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python load/bench_chat.py",
+        prog="python -m load.bench_chat",
         description="Boot the reference stack and measure the latency of chat messages from one "
         "participant's socket to the other's.",
     )

@@ -26,23 +26,22 @@ import platform
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from PIL import Image
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from load.benchkit import REPO_ROOT, BenchError, BootedStack, poll, say
+
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "upload.json"
 PROFILES = ("embedded", "scaled")
 UPLOAD_PATH = "/api/mobile/upload-image/"
@@ -50,38 +49,12 @@ UPLOAD_LIMIT_BYTES = 5_242_880
 UNTHROTTLED = "100000/min"
 MB = 1_000_000  # sizes and rates are in decimal megabytes; the 5 MB photo stays under 5 MiB
 
-BOOT_DEADLINE_SECONDS = 240
-STOP_DEADLINE_SECONDS = 60
 SMS_DEADLINE_SECONDS = 15
 SAMPLE_INTERVAL_SECONDS = 0.05
 PROGRESS_EVERY_SECONDS = 2.0
 UPLOAD_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 OTP = re.compile(r"\b(\d{6})\b")
-
-T = TypeVar("T")
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says what happened and where to look."""
-
-
-def say(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    """Call `probe` until it returns something other than None, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    interval = 0.05
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise BenchError(f"{what} did not happen within {timeout:g} s")
-        time.sleep(interval)  # poll interval, bounded by the deadline above
-        interval = min(interval * 1.5, 0.5)
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -141,87 +114,6 @@ def photo_make(megabytes: int) -> Photo:
         else:
             high = (share, len(data))
     raise BenchError(f"could not make a {megabytes} MB photo (last try {len(data)} B)")
-
-
-# --- the stack ---------------------------------------------------------------------------------
-
-
-class BootedStack:
-    """`python -m reference.stack boot` for one profile: its state once healthy; stopped on exit."""
-
-    def __init__(self, profile: str, log_dir: Path, workers: int | None) -> None:
-        self.profile = profile
-        self.log_dir = log_dir
-        self.state_file = log_dir / "state.json"
-        self.launcher_log = log_dir / "launcher.log"
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> dict[str, Any]:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> dict[str, Any]:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.state_file.unlink()
-        argv = [
-            sys.executable, "-m", "reference.stack", "boot", "--profile", self.profile,
-            "--state-file", str(self.state_file), "--log-dir", str(self.log_dir),
-            "--watch-pid", str(os.getpid()),
-            # Customers are registered before the measurements, long before any code expires;
-            # the boot default (8 s, for the expiry cases) is only a risk on a busy machine.
-            "--otp-ttl", "600",
-        ]
-        if self.workers is not None:
-            argv += ["--workers", str(self.workers)]
-        env = {name: value for name, value in os.environ.items() if name != "LC_PROFILE"}
-        # The per-user upload throttle is not what is measured (the clients also spread their
-        # uploads over many customers); a rate you export wins.
-        env.setdefault("LC_THROTTLE_UPLOAD", UNTHROTTLED)
-        with self.launcher_log.open("wb") as log:
-            # A session of its own: Ctrl-C reaches the benchmark, which then stops the stack.
-            self.process = subprocess.Popen(
-                argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        state = poll(self._state, timeout=BOOT_DEADLINE_SECONDS,
-                     what=f"the {self.profile} stack's boot (see {self.launcher_log})")
-        if "error" in state:
-            raise BenchError(f"the {self.profile} stack failed to boot:\n{state['error']}\n"
-                             f"logs: {self.log_dir}")
-        return state
-
-    def _state(self) -> dict[str, Any] | None:
-        if self.state_file.exists():
-            return json.loads(self.state_file.read_text())
-        if self.process is not None and self.process.poll() is not None:
-            raise BenchError(
-                f"the stack launcher exited with code {self.process.returncode} before it wrote "
-                f"{self.state_file}:\n{self.launcher_log.read_text(errors='replace')[-3000:]}"
-            )
-        return None
-
-    def stop(self) -> None:
-        """SIGTERM the launcher (it stops its children) and wait; kill its group at the deadline."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_DEADLINE_SECONDS)
-        except subprocess.TimeoutExpired:
-            say(f"the {self.profile} stack did not stop within {STOP_DEADLINE_SECONDS} s; "
-                "killing it")
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -649,7 +541,9 @@ def profile_bench(profile: str, photos: list[Photo], options: argparse.Namespace
     concurrencies = sorted(set(options.concurrency))
     customer_count = max(max(concurrencies), options.burst)
     say(f"booting the {profile} stack")
-    with BootedStack(profile, options.log_dir / profile, options.workers) as state:
+    with BootedStack(profile, options.log_dir / profile, options.workers,
+                     # the per-user upload throttle is not what is measured
+                     env_defaults={"LC_THROTTLE_UPLOAD": UNTHROTTLED}) as state:
         result.boot_seconds = state.get("boot_seconds")
         result.workers = state.get("workers")
         result.storage = f"S3 {state['s3_url']}" if state.get("s3_url") else "local files"
@@ -769,7 +663,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python load/bench_upload.py",
+        prog="python -m load.bench_upload",
         description="Boot the reference stack and measure photo uploads per second and the "
         "backend's peak memory during a burst of concurrent uploads.",
     )
