@@ -4,14 +4,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.chat.models import CLIENT_ID_MAX_LENGTH, MESSAGE_MAX_LENGTH, Message, Room
+from reference.common.serializers import StrictSerializer
 from reference.integrations.media import media_url
 
 
-class RoomOpenSerializer(serializers.Serializer):
+class RoomOpenSerializer(StrictSerializer):
     order_id = serializers.UUIDField(help_text="One of your orders (staff: any order).")
 
 
-class ChatMessageCreateSerializer(serializers.Serializer):
+class ChatMessageCreateSerializer(StrictSerializer):
     """A message as the app sends it, over REST or as a socket `chat_message` frame."""
 
     message = serializers.CharField(min_length=1, max_length=MESSAGE_MAX_LENGTH)
@@ -30,11 +31,11 @@ class ChatMessageCreateSerializer(serializers.Serializer):
         return value or None
 
 
-class ChatMessageFilterSerializer(serializers.Serializer):
+class ChatMessageFilterSerializer(StrictSerializer):
     after_seq = serializers.IntegerField(min_value=0, required=False)
 
 
-class RoomReadSerializer(serializers.Serializer):
+class RoomReadSerializer(StrictSerializer):
     up_to_seq = serializers.IntegerField(
         min_value=0, help_text="The seq of the newest message you have seen."
     )

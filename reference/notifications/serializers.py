@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from reference.common.serializers import StrictInput
 from reference.notifications.models import Notification, NotificationPreference
 from reference.orders.models import Order
 
@@ -19,7 +20,7 @@ class NotificationCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=0)
 
 
-class NotificationPreferenceSerializer(serializers.ModelSerializer):
+class NotificationPreferenceSerializer(StrictInput, serializers.ModelSerializer):
     """Every switch; a PATCH may send any of them (other fields are ignored)."""
 
     class Meta:

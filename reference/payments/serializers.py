@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reference.common.serializers import StrictSerializer
 from reference.payments.models import Payment, Refund, SavedMethod, Wallet, WalletTransaction
 
 PAISE = Decimal("0.01")
@@ -91,7 +92,7 @@ def _money_out(**kwargs: Any) -> serializers.DecimalField:
 # --- saved methods -----------------------------------------------------------------------------
 
 
-class SavedMethodCreateSerializer(serializers.Serializer):
+class SavedMethodCreateSerializer(StrictSerializer):
     """A new method; the fields of its `type` are required, the others ignored."""
 
     type = serializers.ChoiceField(choices=SavedMethod.Type.choices)
@@ -175,7 +176,7 @@ class SavedMethodCreateSerializer(serializers.Serializer):
         return {"card_number": number, "expiry_year": year}
 
 
-class SavedMethodUpdateSerializer(serializers.Serializer):
+class SavedMethodUpdateSerializer(StrictSerializer):
     is_default = serializers.BooleanField(
         help_text="true makes this the default; false on the default is ignored (exactly one "
         "default remains)."
@@ -219,7 +220,7 @@ class WalletTransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AddMoneySerializer(serializers.Serializer):
+class AddMoneySerializer(StrictSerializer):
     amount = MoneyField(
         min_value=TOP_UP_MIN, max_value=TOP_UP_MAX, help_text="Rupees, 1 to 10,000."
     )
@@ -245,7 +246,7 @@ def payment_url(gateway_order_id: str | None) -> str | None:
     return settings.CHECKOUT_URL.format(gateway_order_id=gateway_order_id)
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class PaymentCreateSerializer(StrictSerializer):
     order_id = serializers.UUIDField(help_text="One of your unpaid orders.")
     method = serializers.ChoiceField(choices=Payment.Method.choices)
     saved_method_id = serializers.UUIDField(
@@ -280,7 +281,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         return payment_url(payment.gateway_order_id)
 
 
-class PaymentVerifySerializer(serializers.Serializer):
+class PaymentVerifySerializer(StrictSerializer):
     """What the gateway's checkout hands back to the app."""
 
     razorpay_payment_id = serializers.CharField(max_length=64)
@@ -305,7 +306,7 @@ class WebhookAckSerializer(serializers.Serializer):
 # --- refunds -----------------------------------------------------------------------------------
 
 
-class RefundCreateSerializer(serializers.Serializer):
+class RefundCreateSerializer(StrictSerializer):
     payment_id = serializers.UUIDField()
     amount = MoneyField(
         min_value=PAISE, max_value=REFUND_MAX, required=False,

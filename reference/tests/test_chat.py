@@ -93,6 +93,28 @@ def test_the_room_needs_an_order_id(customer):
     assert "order_id" in response.json()["errors"]
 
 
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"message": 42}, "message"),
+    ({"message": "hi", "client_id": 7}, "client_id"),
+])
+def test_a_message_field_of_another_json_type_is_refused(customer, room, fields, field):
+    # DRF would take 42 as "42"; the schema says string
+    response = customer.post(f"{ROOMS}{room['id']}/messages/", fields, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert set(response.json()["errors"]) == {field}
+    assert sent(customer, room, **{**fields, field: "42"})["message"] == str(fields["message"])
+
+
+def test_a_read_mark_of_another_json_type_is_refused(customer, room):
+    sent(customer, room, "hello")
+    path = f"{ROOMS}{room['id']}/read/"
+
+    assert customer.post(path, {"up_to_seq": "1"}, format="json").status_code \
+        == HTTPStatus.BAD_REQUEST
+    assert customer.post(path, {"up_to_seq": 1}, format="json").status_code == HTTPStatus.OK
+
+
 def test_seqs_are_assigned_by_the_server_one_after_another(customer, staff, room):
     first = sent(customer, room, "Hello", seq=99, id="forged")
     second = sent(staff, room, "Hi, how can I help?")

@@ -208,11 +208,17 @@ def test_preferences_are_made_on_first_use_and_patched_partially(customer, other
     assert other_customer.get(PREFERENCES).json() == defaults
 
 
-def test_a_preference_that_is_not_a_boolean_is_refused(customer):
-    reply = customer.patch(PREFERENCES, {"push_enabled": "maybe"}, format="json")
+@pytest.mark.parametrize("value", ["maybe", 0, 1, "true", None])
+def test_a_preference_that_is_not_a_boolean_is_refused(customer, value):
+    # DRF takes 0, 1 and "true" as booleans; the schema says boolean
+    reply = customer.patch(PREFERENCES, {"push_enabled": value}, format="json")
 
-    assert reply.status_code == HTTPStatus.BAD_REQUEST
+    assert reply.status_code == HTTPStatus.BAD_REQUEST, reply.content
     assert "push_enabled" in reply.json()["errors"]
+    assert customer.get(PREFERENCES).json()["push_enabled"] is True
+    # and the same switch as a boolean is taken
+    assert customer.patch(PREFERENCES, {"push_enabled": False},
+                          format="json").json()["push_enabled"] is False
 
 
 @pytest.mark.parametrize(

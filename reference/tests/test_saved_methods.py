@@ -158,6 +158,27 @@ def test_missing_or_invalid_fields_of_a_type_are_400(customer, gateway, body, fi
     assert field in response.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "netbanking", "bank_name": 1234}, "bank_name"),
+        ({"type": "upi", "upi_id": "asha@okicici", "is_default": 1}, "is_default"),
+        (card(expiry_month="12"), "expiry_month"),
+        (card(cvv=123), "cvv"),
+    ],
+)
+def test_a_field_of_another_json_type_is_refused(customer, gateway, body, field):
+    # DRF would take 1234 as "1234" and 1 as true; the schema says string and boolean
+    response = add(customer, body)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert set(response.json()["errors"]) == {field}
+    # and the same body with the field's own type is taken
+    fixed = {**body, field: {"bank_name": "1234", "is_default": True, "expiry_month": 12,
+                             "cvv": "123"}[field]}
+    assert add(customer, fixed).status_code == HTTPStatus.CREATED
+
+
 def _defaults(client) -> list[str]:
     return [row["id"] for row in client.get(METHODS).json()["results"] if row["is_default"]]
 
