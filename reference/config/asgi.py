@@ -10,9 +10,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from reference.common.log_redaction import redact_server_logs  # noqa: E402
 from reference.common.websocket import OriginValidator, QueryTokenAuthMiddleware  # noqa: E402
 from reference.config.routing import websocket_urlpatterns  # noqa: E402
 from reference.uploads.limits import BodyLimitMiddleware  # noqa: E402
+
+# `?token=` and media signatures stay out of the server's request log.
+redact_server_logs()
 
 application = ProtocolTypeRouter(
     {
