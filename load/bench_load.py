@@ -9,15 +9,15 @@ For each profile asked for (embedded and scaled by default), on one booted stack
     machine's cores with the backend, so the request rate alone mostly says how fast the
     backend answers; the rate per CPU-second of the generator itself says how much load one
     core of each tool can make.
-(b) Capacity: the mixed journeys of `load/locustfile.py` at stepped numbers of users
-    (x1.5 per step from `--start-users`; if the first step fails, /1.5 per step until one
-    passes), each step a short steady run with the statistics reset once every user has
-    started, until a step fails or the profile's time budget is spent. A step passes when
-    the gate's latency objectives pass and each journey rate's point estimate meets its
-    threshold: a step is too short for the gate's minimum sample, which the full `make load`
-    run enforces. The logins are the spawn's, not the steady load's, so a
-    step's verdict leaves them out (the API average too). The capacity is the request rate
-    (and journeys per minute) of the last passing step.
+(b) Capacity: the mixed journeys of `load/locustfile.py` at stepped numbers of users (x2 per
+    step from `--start-users` while the steps pass, /2 while they fail from the start, then
+    halfway between the last pass and the first failure, until the bracket closes or the
+    profile's time budget is spent), each step a short steady run with the statistics reset
+    once every user has started. A step passes when the gate's latency objectives pass and
+    each journey rate's point estimate meets its threshold: a step is too short for the gate's
+    minimum sample, which the full `make load` run enforces. The logins are the spawn's, not
+    the steady load's, so a step's verdict leaves them out (the API average too). The
+    capacity is the request rate (and journeys per minute) of the most users that passed.
 
 The load generator runs on the same machine as the stack: the figures compare profiles and
 changes on this machine, they are not a production capacity. Prints both tables and writes
@@ -48,7 +48,6 @@ from load.target import REPO_ROOT, BootedStack, Target, TargetError
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "load.json"
 PROFILES = ("embedded", "scaled")
 HEALTH_PATH = "/api/health/"
-STEP_FACTOR = 1.5
 STEP_OVERHEAD_SECONDS = 15  # Locust's start, the spawn, the stop timeout
 
 
@@ -275,6 +274,7 @@ class ProfileResult:
     generator: list[GeneratorResult] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     capacity: Step | None = None
+    bounded_by: str = ""  # what ended the search: a failing step, the time budget, --max-users
     error: str = ""
 
 
@@ -298,18 +298,17 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
 
         # only the steps the time budget can hold need accounts
         fits = max(1, options.budget // (options.step_seconds + STEP_OVERHEAD_SECONDS))
-        plan = users_plan(options.start_users, options.max_users)[:fits]
+        pool = Search(start=options.start_users, most=options.max_users).planned_most(fits) + 10
         accounts = work / "accounts.json"
-        say(f"(b) registering {plan[-1] + 10} accounts")
-        accounts_write(accounts, accounts_make(target.base_url, target.sandbox_url,
-                                               plan[-1] + 10))
+        say(f"(b) registering {pool} accounts")
+        accounts_write(accounts, accounts_make(target.base_url, target.sandbox_url, pool))
         deadline = time.monotonic() + options.budget
-        # Up by x1.5 while the steps pass; if the first one fails, down by /1.5 until one
-        # passes, so that a busy machine still gets a figure.
-        users: int | None = plan[0]
+        search = Search(start=options.start_users, most=options.max_users)
+        users = search.first()
         while users is not None:
             if time.monotonic() + options.step_seconds + STEP_OVERHEAD_SECONDS > deadline:
                 say(f"(b) time budget of {options.budget} s spent before {users} users")
+                result.bounded_by = "the time budget"
                 break
             say(f"(b) {users} users for {options.step_seconds} s")
             step = step_run(target, accounts, users, options.step_seconds,
@@ -318,31 +317,43 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
             say(f"    {'pass' if step.passed else 'FAIL'}: {step.requests_per_s} API req/s, "
                 f"{step.journeys_per_min} journeys/min"
                 + (f"; {'; '.join(step.breaches)}" if step.breaches else ""))
-            users = next_users(plan, users, step.passed, result.capacity is not None)
-            if step.passed:
+            if step.passed and (result.capacity is None or step.users > result.capacity.users):
                 result.capacity = step
+            users = search.next(users, step.passed)
+        else:
+            result.bounded_by = "a failing step" if search.failed else "--max-users"
     say(f"{profile} stack stopped")
     return result
 
 
-def next_users(plan: list[int], users: int, passed: bool, passed_before: bool) -> int | None:
-    """The next step's users, or None when the search is over."""
-    if passed:
-        if passed_before or users >= plan[0]:
-            later = [count for count in plan if count > users]
-            return later[0] if later else None
-        return None  # a step down passed: that is the figure
-    if passed_before:
-        return None
-    lower = round(users / STEP_FACTOR)
-    return lower if 2 <= lower < users else None
+class Search:
+    """Which users to try: x2 from `start` while the steps pass, /2 while they fail from the
+    start, then halfway between the most users that passed and the fewest that failed, for as
+    many steps as the time budget holds."""
 
+    def __init__(self, *, start: int, most: int) -> None:
+        self.start, self.most = start, most
+        self.passed: int | None = None
+        self.failed: int | None = None
 
-def users_plan(start: int, most: int) -> list[int]:
-    plan = [start]
-    while round(plan[-1] * STEP_FACTOR) <= most:
-        plan.append(round(plan[-1] * STEP_FACTOR))
-    return plan
+    def first(self) -> int:
+        return self.start
+
+    def next(self, users: int, passed: bool) -> int | None:
+        if passed:
+            self.passed = max(self.passed or 0, users)
+        else:
+            self.failed = min(self.failed or users, users)
+        if self.failed is None:
+            return users * 2 if users * 2 <= self.most else None
+        if self.passed is None:
+            return users // 2 if users // 2 >= 2 else None
+        middle = (self.passed + self.failed) // 2
+        return middle if self.passed < middle < self.failed else None
+
+    def planned_most(self, steps: int) -> int:
+        """The most users `steps` steps can reach (for the size of the account pool)."""
+        return min(self.most, self.start * 2 ** max(0, steps - 1))
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -391,9 +402,11 @@ def report_text(results: list[ProfileResult]) -> str:
             lines.append(f"{result.profile}: FAILED: {result.error.splitlines()[0]}")
         elif result.capacity:
             capacity = result.capacity
-            lines.append(f"{result.profile}: capacity {capacity.requests_per_s:.1f} API req/s, "
-                         f"{capacity.journeys_per_min:.0f} journeys/min at {capacity.users} "
-                         f"users ({result.backend_workers} backend worker(s)) within the gate")
+            floor = "" if result.bounded_by == "a failing step" else "at least "
+            lines.append(f"{result.profile}: capacity {floor}{capacity.requests_per_s:.1f} API "
+                         f"req/s, {capacity.journeys_per_min:.0f} journeys/min at "
+                         f"{capacity.users} users ({result.backend_workers} backend worker(s)) "
+                         f"within the gate; the search ended on {result.bounded_by}")
         else:
             lines.append(f"{result.profile}: no step passed the gate (see the table)")
     return "\n".join(lines)

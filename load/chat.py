@@ -147,6 +147,20 @@ class Socket:
             if until(frame):
                 return frame, length
 
+    def report_drop(self) -> None:
+        """Count a socket that ended between two exchanges as a failed `<path> dropped`, with
+        the reason its reader saw (the app would have had to reconnect). A socket this client
+        closed (after a failed exchange, already counted) is not counted again."""
+        if self.ws is None:
+            return
+        reason = "closed"
+        while not self.frames.empty():
+            item = self.frames.get_nowait()
+            if isinstance(item, Exception):
+                reason = _describe(item)
+        self._report("dropped", time.time(), time.perf_counter(), 0, SocketClosed(reason))
+        self.close()
+
     @property
     def open(self) -> bool:
         return (self.ws is not None and self.ws.connected and self.reader is not None

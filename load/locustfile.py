@@ -277,8 +277,11 @@ class Customer(FastHttpUser):
             error = (body or {}).get("error") or {}
             return f"checkout declined: {error.get('reason') or error.get('code') or body}"
 
+        # A fresh connection each time, as the checkout page is a page of its own: a kept-alive
+        # one would idle between two payments past the server's keep-alive (5 s) and might be
+        # reused just as the server closes it.
         return self.api.call("POST", f"{sandbox}/_sandbox/checkout/", name="/_sandbox/checkout/",
-                             auth=False, check=receipt,
+                             auth=False, check=receipt, headers={"Connection": "close"},
                              json_body={"order_id": gateway_order_id, "method": "upi",
                                         "vpa": SUCCESS_VPA})
 
@@ -484,6 +487,8 @@ class ChattingUser(Customer):
             self.room = self.api.call("POST", "/api/chat/rooms/",
                                       expect=(HTTPStatus.CREATED, HTTPStatus.OK), keys=("id",),
                                       json_body={"order_id": order["id"]})
+        if self.chat is not None and not self.chat.open:
+            self.chat.report_drop()
         if self.chat is None or not self.chat.open:
             self.chat = Socket(self.environment,
                                f"{self.ws_base()}/ws/chat/{self.room['id']}/?token={self.api.access}",
@@ -525,6 +530,8 @@ class ChattingUser(Customer):
     @task(1)
     def notification_ping(self) -> None:
         self.logged_in()
+        if self.notifications is not None and not self.notifications.open:
+            self.notifications.report_drop()
         if self.notifications is None or not self.notifications.open:
             self.notifications = Socket(
                 self.environment, f"{self.ws_base()}/ws/notifications/?token={self.api.access}",

@@ -1,8 +1,9 @@
-"""The load gate end to end (`make load-smoke`): two minutes of the mixed journeys against the
-scaled reference stack pass the gate; a minute of the same load while the gateway declines 5 %
-of the checkouts fails it, with a non-zero exit code and a table that names the payment rate.
+"""The load gate end to end (`make load-smoke`): two and a half minutes of the mixed journeys
+against the scaled reference stack pass the gate; the same load while the gateway declines 5 %
+of the checkouts fails it, on the payment rate alone, with a non-zero exit code and a table that
+names it.
 
-Why two minutes and not one: the gate passes a rate only on enough journeys (a flawless run
+Why minutes and not one: the gate passes a rate only on enough journeys (a flawless run
 needs 189 payments to clear 98 % and 73 uploads to clear 95 % at 95 % confidence), and on the
 scaled stack an upload journey costs about half a CPU-second of the backend (the upload, and
 the thumbnail served back from S3): on a 2-core machine a minute's worth of them would saturate
@@ -39,8 +40,8 @@ pytestmark = pytest.mark.load
 OUT = REPO_ROOT / "reports" / "out" / "load-smoke"
 USERS = 16
 SPAWN_RATE = 4
-SMOKE_SECONDS = 120
-DECLINE_SECONDS = 60
+SMOKE_SECONDS = 150
+DECLINE_SECONDS = SMOKE_SECONDS
 DECLINE_PERCENT = 5
 RUN_DEADLINE_SECONDS = 600
 
@@ -86,7 +87,7 @@ def healthy_run(stack: Target, accounts: Path) -> tuple[subprocess.CompletedProc
     return finished, gate_of(out_dir)
 
 
-def test_the_gate_passes_two_minutes_of_mobile_journeys_on_the_scaled_stack(healthy_run):
+def test_the_gate_passes_minutes_of_mobile_journeys_on_the_scaled_stack(healthy_run):
     finished, gate = healthy_run
     assert finished.returncode == 0, (
         f"the smoke run failed its gate (exit {finished.returncode}):\n{finished.stdout[-6000:]}"
@@ -103,7 +104,7 @@ def test_the_gate_passes_two_minutes_of_mobile_journeys_on_the_scaled_stack(heal
 
 def test_the_gate_fails_when_the_gateway_declines_5_percent_of_payments(
         stack, accounts, healthy_run):
-    # given as many checkouts as the healthy run made, scaled to this shorter run
+    # given as many checkouts as the healthy run made (the same load for as long)
     _, healthy = healthy_run
     checkouts = sum(check["values"]["total"] for check in healthy["checks"]
                     if check["name"].removeprefix("journey: ") in CHECKOUT_JOURNEYS)
@@ -121,10 +122,13 @@ def test_the_gate_fails_when_the_gateway_declines_5_percent_of_payments(
     assert "SLO gate (decline 5 %): FAIL" in finished.stdout
     payment = row(finished.stdout, "payment success")
     assert "FAIL" in payment, finished.stdout[-6000:]
+    assert "lower bound" in payment
     assert "checkout declined" in payment
     assert "BREACH: payment success" in finished.stdout
+    # and it is the declines that fail it: the run is as long as the healthy one, so every other
+    # objective (the upload rate's sample among them) holds as it did there
     gate = gate_of(out_dir)
-    assert "payment success" in gate["breaches"]
+    assert gate["breaches"] == ["payment success"], finished.stdout[-6000:]
     # and every decline the gateway played is a failed payment journey
     played = re.search(r"the gateway declined (\d+) of the (\d+) checkouts armed", finished.stdout)
     assert played, finished.stdout[-3000:]
