@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 
@@ -202,7 +203,7 @@ def s3_media_storage(
 ) -> dict:
     """The STORAGES entry of an S3-compatible media bucket (django-storages, boto3)."""
     return {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "reference.integrations.s3.SharedConnectionS3Storage",
         "OPTIONS": {
             "endpoint_url": endpoint_url,
             "bucket_name": bucket,
@@ -214,6 +215,8 @@ def s3_media_storage(
             # the bucket stays private and needs no presigning.
             "querystring_auth": True,
             "file_overwrite": False,
+            # A photo is one PUT: no pool of transfer threads made for each.
+            "transfer_config": TransferConfig(use_threads=False),
             "client_config": Config(
                 s3={"addressing_style": "path"},
                 signature_version="s3v4",

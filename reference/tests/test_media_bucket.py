@@ -1,7 +1,9 @@
 """Media in an S3-compatible bucket (the scaled profile): moto's S3 server runs in this process,
 the storage is the one settings.py configures from LC_S3_*."""
 
+import copy
 import io
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -105,3 +107,42 @@ def test_an_upload_is_stored_in_the_bucket_and_served_by_the_backend(customer, b
 
     assert customer.delete(f"/api/mobile/images/{body['id']}/").status_code == 204
     assert keys(bucket) == []
+
+
+def test_one_connection_serves_every_thread_and_their_files_all_land(bucket):
+    # Django under ASGI runs each request in a thread of its own: a connection per thread was
+    # a boto3 session built per request
+    storage = storages["default"]
+    names: list[str] = []
+    connections: list[object] = []
+    failures: list[BaseException] = []
+
+    def save(index: int) -> None:
+        try:
+            connections.append(storage.connection)
+            names.append(storage.save(f"threads/{index}.txt", io.BytesIO(b"x" * index)))
+            assert storage.exists(names[-1])
+        except BaseException as failure:  # reported by the main thread
+            failures.append(failure)
+
+    workers = [threading.Thread(target=save, args=(index,)) for index in range(1, 9)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert failures == []
+    assert len({id(connection) for connection in connections}) == 1
+    assert connections[0] is storage.connection
+    assert keys(bucket) == sorted(names)
+    assert [storage.size(f"threads/{index}.txt") for index in range(1, 9)] == list(range(1, 9))
+
+
+def test_a_copy_of_the_storage_makes_its_own_connection(bucket):
+    storage = storages["default"]
+    before = storage.connection
+
+    copied = copy.deepcopy(storage)
+
+    assert copied.connection is not before
+    assert copied.exists("nothing-here.txt") is False
