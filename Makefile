@@ -64,7 +64,7 @@ e2e: install ## run every suite and the contract check against the reference sta
 	$(PY) -m reports.summary --out-dir $(OUT) --wall $$(( $$(date +%s) - start )); \
 	exit $$status
 
-test: install lint unit suites suites-scaled ## what CI runs: lint, unit tests, the suites on both stack profiles
+test: install lint unit suites suites-scaled contracts contracts-scaled load-smoke ## what CI runs: lint, unit tests, the suites and the contract check on both stack profiles, the load smoke
 
 lint: install ## ruff over the whole project
 	$(VENV)/bin/ruff check .
@@ -108,7 +108,7 @@ load: install ## Locust journeys + SLO gate against the scaled stack (PROFILE, T
 		--spawn-rate $(SPAWN_RATE) --duration $(DURATION) --shape $(SHAPE) \
 		--workers $(LOAD_WORKERS) --out-dir $(OUT)/load $(LOAD_ARGS)
 
-load-smoke: install ## 2 min of load on the scaled stack, gate on, then the 5 % decline run that must fail it
+load-smoke: install ## 150 s of load on the scaled stack, gate on, then the 5 % decline run that must fail it
 	$(PY) -m pytest tests/test_load_gate.py -m load \
 		--junitxml $(OUT)/unit/junit-load.xml
 
