@@ -363,7 +363,9 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "  (nothing measured)"
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+    # figures right-aligned; the last column (a verdict, a note) reads from the left
+    lines = ["  ".join([*(cell.rjust(width) for cell, width in zip(row[:-1], widths, strict=False)),
+                        row[-1]]).rstrip()
              for row in [headers, *rows]]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
