@@ -141,6 +141,12 @@ def test_scaled_uses_an_exported_s3_endpoint_as_it_is():
     assert "LC_S3_ACCESS_KEY_ID" not in env
 
 
+@pytest.mark.parametrize("profile", ["embedded", "scaled"])
+def test_the_backend_gets_two_malloc_arenas_unless_the_shell_says_otherwise(profile):
+    assert _backend_env(profile, {})["MALLOC_ARENA_MAX"] == "2"
+    assert _backend_env(profile, {"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"
+
+
 def test_both_halves_get_one_gateway_test_account_and_the_sandbox_the_webhook_url():
     built = stack.Stack(
         stack.StackOptions(), environ={"LC_RAZORPAY_KEY_ID": "rzp_live_exported"},

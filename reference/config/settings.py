@@ -196,6 +196,11 @@ MEDIA_URL_MAX_AGE = _env_int("LC_MEDIA_URL_MAX_AGE", 3600)
 UPLOAD_MAX_BYTES = _env_int("LC_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 UPLOAD_MULTIPART_ALLOWANCE = 64 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000
+# Photos one backend process decodes at once. Each holds its pixels (tens of MB for a large
+# photo) until it is re-encoded, and Django runs each request in a thread of its own: without a
+# bound a burst of uploads decodes all at once and the process's memory grows with the burst.
+# More than the cores gains nothing; the others wait their turn.
+UPLOAD_DECODE_CONCURRENCY = _env_int("LC_UPLOAD_DECODE_CONCURRENCY", 2)
 
 
 def s3_media_storage(

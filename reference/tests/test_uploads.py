@@ -2,6 +2,7 @@
 
 import io
 import re
+import threading
 from http import HTTPStatus
 
 import pytest
@@ -9,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from fixtures.polling import WaitTimeout, poll
 from reference.orders.models import Order
 from reference.tests import images
 from reference.tests.conftest import order_body
+from reference.uploads import services
 from reference.uploads.models import UploadedImage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -292,3 +295,47 @@ def test_an_image_url_is_refused_without_its_signature_forged_or_expired(custome
     assert Client().get(f"{path}?s={token[:-2]}xx").status_code == HTTPStatus.NOT_FOUND
     settings.MEDIA_URL_MAX_AGE = -1
     assert Client().get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_burst_of_uploads_decodes_a_few_at_a_time(settings, monkeypatch):
+    # each request runs in a thread of its own: without a bound, a burst would hold every
+    # photo's pixels at once
+    real_decode = services._decode
+    slots = settings.UPLOAD_DECODE_CONCURRENCY
+    burst = slots + 3
+    lock = threading.Lock()
+    active = [0]
+    most = [0]
+    release = threading.Event()
+
+    def held_decode(fp):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            assert release.wait(timeout=30)
+            return real_decode(fp)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(services, "_decode", held_decode)
+    results: list[object] = []
+    workers = [threading.Thread(target=lambda: results.append(
+        services.image_process(fp=io.BytesIO(images.photo((64, 48)))))) for _ in range(burst)]
+    for worker in workers:
+        worker.start()
+
+    poll(lambda: active[0], until=lambda started: started == slots, timeout=10,
+         what=f"{slots} decodes started")
+    # the others wait for a slot: none starts while these are held
+    with pytest.raises(WaitTimeout):
+        poll(lambda: active[0], until=lambda started: started > slots, timeout=0.5)
+    release.set()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert most[0] == slots
+    assert len(results) == burst
+    assert all(isinstance(result, services.ProcessedImage) for result in results)
+

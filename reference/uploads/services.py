@@ -13,6 +13,7 @@ limit before Django read them; `image_upload` checks the file's own size exactly
 
 import io
 import logging
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
 PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS
+# Pillow warns (rather than refusing) between 1x and 2x the budget; `_decode` refuses every
+# image over the budget from its header, so the warning would only add a line to the log.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+_decode_slots = threading.BoundedSemaphore(settings.UPLOAD_DECODE_CONCURRENCY)
 
 # Leading bytes of the allowed formats. They never decide that a file is accepted (decoding
 # does); they tell a damaged JPEG/PNG/WebP (400) from a file of another kind (415).
@@ -103,22 +109,18 @@ def _jpeg(image: Image.Image) -> bytes:
 def _decode(fp: IO[bytes]) -> Image.Image:
     """Decode the whole image and return a clean RGB copy at most MAX_SIDE on its longest
     side; Pillow's exceptions pass through for `image_process` to classify."""
-    # catch_warnings swaps the process-wide filters: safe here because Django runs every sync
-    # view of a process on one thread (thread_sensitive), so no other decode runs meanwhile.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(fp, formats=ALLOWED_FORMATS) as source:
-            width, height = source.size
-            if width * height > settings.UPLOAD_MAX_PIXELS:
-                raise ImageTooLarge(
-                    f"The image is {width} x {height} pixels; the most we take is "
-                    f"{settings.UPLOAD_MAX_PIXELS // 1_000_000} megapixels."
-                )
-            if source.format == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE.
-                source.draft("RGB", (MAX_SIDE, MAX_SIDE))
-            source.load()
-            image = _pixels_to_rgb(source)
+    with Image.open(fp, formats=ALLOWED_FORMATS) as source:
+        width, height = source.size
+        if width * height > settings.UPLOAD_MAX_PIXELS:
+            raise ImageTooLarge(
+                f"The image is {width} x {height} pixels; the most we take is "
+                f"{settings.UPLOAD_MAX_PIXELS // 1_000_000} megapixels."
+            )
+        if source.format == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE.
+            source.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        source.load()
+        image = _pixels_to_rgb(source)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     # A new image made of the pixels alone: no info, EXIF, ICC profile, XMP or comment of the
     # upload can be carried into what we store.
@@ -137,6 +139,12 @@ def image_process(*, fp: IO[bytes]) -> ProcessedImage:
     if not head:
         raise InvalidImage("The file is empty.")
     fp.seek(0)
+    with _decode_slots:
+        return _process(fp, head)
+
+
+def _process(fp: IO[bytes], head: bytes) -> ProcessedImage:
+    """`image_process` once a decode slot is free."""
     try:
         clean = _decode(fp)
     except APIException:
