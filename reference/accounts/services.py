@@ -35,6 +35,7 @@ from reference.accounts.exceptions import (
 )
 from reference.accounts.models import Address, OneTimeCode, PushToken, User
 from reference.accounts.selectors import user_get_by_identifier
+from reference.common.websocket import sessions_revoke
 from reference.integrations.sms import SmsUnavailable, sms_send
 
 logger = logging.getLogger(__name__)
@@ -288,13 +289,16 @@ def user_update(*, user: User, full_name: str | None = None) -> User:
 
 @transaction.atomic
 def user_deactivate(*, user: User, by: User) -> User:
-    """Deactivate an account (operator action): its tokens and its logins stop working."""
+    """Deactivate an account (operator action): its tokens and its logins stop working, and
+    the sockets it has open close."""
     if user.pk == by.pk:
         raise SelfDeactivation()
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active", "updated_at"])
     _refresh_tokens_blacklist(user=user)
+    user_id = user.pk
+    transaction.on_commit(lambda: sessions_revoke(user_id=user_id))
     return user
 
 

@@ -6,8 +6,11 @@
   refused. (Channels' AllowedHostsOriginValidator refuses a missing Origin.)
 - `QueryTokenAuthMiddleware`: `?token=<access JWT>`, checked by SimpleJWT as the REST calls
   check the Authorization header (signature, expiry, token type, active user, password
-  version). The user, or AnonymousUser, goes into `scope["user"]`.
-- `FrameConsumer`: JSON frames with a `type`; no user -> close 4401; a frame over
+  version). The user, or AnonymousUser, goes into `scope["user"]`, the token's expiry into
+  `scope["token_expires_at"]`.
+- `FrameConsumer`: JSON frames with a `type`; no user -> close 4401, and an open socket is
+  closed 4401 when its token expires or its user is deactivated (`sessions_revoke`), as a REST
+  call with that token would be refused from then on; a frame over
   WS_MAX_FRAME_BYTES -> close 1009 (uvicorn's `--ws-max-size` closes first; this is the
   check when another server runs the app); more frames than the token bucket allows -> 1008.
 - `group_send`: hands a frame to every socket of a channel-layer group, from sync code.
@@ -46,6 +49,7 @@ CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 FRAME_EVENT = "frame.send"
+REVOKE_EVENT = "session.revoked"
 # Frames and events a socket may have waiting; a socket that falls this far behind is closed.
 MAX_PENDING_JOBS = 1000
 
@@ -77,6 +81,18 @@ def group_send(
     layer = get_channel_layer()
     for frame in frames:
         async_to_sync(layer.group_send)(group, {"type": event, "frame": frame_plain(frame)})
+
+
+def sessions_group(*, user_id: Any) -> str:
+    """The channel-layer group of every socket a user has open."""
+    return f"sessions.{user_id}"
+
+
+def sessions_revoke(*, user_id: Any) -> None:
+    """Close every socket the user has open (4401), in every worker (from sync code)."""
+    async_to_sync(get_channel_layer().group_send)(
+        sessions_group(user_id=user_id), {"type": REVOKE_EVENT}
+    )
 
 
 # --- handshake ---------------------------------------------------------------------------------
@@ -143,26 +159,28 @@ class OriginValidator:
         return await self.application(scope, receive, send)
 
 
-def user_from_token(token: str | None) -> Any:
-    """The active user an access token names, or AnonymousUser for anything else."""
+def user_from_token(token: str | None) -> tuple[Any, float | None]:
+    """The active user an access token names and when the token expires (epoch seconds), or
+    AnonymousUser and None for anything else."""
     if not token:
-        return AnonymousUser()
+        return AnonymousUser(), None
     authentication = JWTAuthentication()
     try:
         validated = authentication.get_validated_token(token.encode())
-        return authentication.get_user(validated)
-    except (InvalidToken, TokenError, AuthenticationFailed):
-        return AnonymousUser()
+        return authentication.get_user(validated), float(validated["exp"])
+    except (InvalidToken, TokenError, AuthenticationFailed, KeyError):
+        return AnonymousUser(), None
 
 
 class QueryTokenAuthMiddleware(BaseMiddleware):
-    """Puts the user of `?token=<access JWT>` (or AnonymousUser) into `scope["user"]`."""
+    """Puts the user of `?token=<access JWT>` (or AnonymousUser) into `scope["user"]` and the
+    token's expiry into `scope["token_expires_at"]`."""
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         scope = dict(scope)
         query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
         tokens = query.get("token") or [None]
-        scope["user"] = await db(user_from_token)(tokens[-1])
+        scope["user"], scope["token_expires_at"] = await db(user_from_token)(tokens[-1])
         return await super().__call__(scope, receive, send)
 
 
@@ -210,6 +228,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         self.joined: list[str] = []
         self.jobs: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self.worker: asyncio.Task | None = None
+        self.expiry: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.bucket = TokenBucket(rate=settings.WS_FLOOD_RATE, burst=settings.WS_FLOOD_BURST)
@@ -217,9 +236,25 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
+        await self.join(sessions_group(user_id=self.user.pk))
         await self.open()
         if not self.closing:
             self.worker = asyncio.create_task(self._work())
+            expires_at = self.scope.get("token_expires_at")
+            if expires_at is not None:
+                self.expiry = asyncio.create_task(self._close_at(expires_at))
+
+    async def _close_at(self, expires_at: float) -> None:
+        """Close the socket (4401) when its token expires: the app reconnects with a fresh one."""
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        logger.info("websocket closed: the token of user %s expired", self.user.pk)
+        await self.shut(CLOSE_UNAUTHENTICATED)
+
+    async def session_revoked(self, event: dict) -> None:
+        """The user was deactivated (`sessions_revoke`): their sockets close as their tokens
+        stop working."""
+        logger.info("websocket closed: the sessions of user %s were revoked", self.user.pk)
+        await self.shut(CLOSE_UNAUTHENTICATED)
 
     async def open(self) -> None:
         raise NotImplementedError
@@ -243,10 +278,11 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
-        if self.worker is not None:
-            self.worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.worker
+        for task in (self.worker, self.expiry):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []

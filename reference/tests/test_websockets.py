@@ -24,6 +24,7 @@ from django.urls import path
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from reference.accounts.models import PushToken, User
+from reference.accounts.services import user_deactivate
 from reference.chat import services as chat_services
 from reference.chat.consumers import ChatConsumer
 from reference.chat.models import Message
@@ -147,6 +148,56 @@ async def test_a_socket_without_a_valid_access_token_closes_with_4401(
 
     for socket_path in (chat_path(room), "/ws/notifications/"):
         assert await close_code(communicator(socket_path, token)) == 4401
+
+
+def _expiring(user: User, seconds: float) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(seconds=seconds))
+    return str(token)
+
+
+async def next_output(socket: WebsocketCommunicator, skip: str = "websocket.send") -> dict:
+    """The next output of the server that is not a `skip` (frames sent before a close)."""
+    output = await socket.receive_output(timeout=TIMEOUT)
+    while output["type"] == skip:
+        output = await socket.receive_output(timeout=TIMEOUT)
+    return output
+
+
+async def test_an_open_socket_closes_with_4401_when_its_token_expires(customer_user, room):
+    lasting = await database_sync_to_async(token_for)(customer_user)
+
+    for socket_path in (chat_path(room), "/ws/notifications/"):
+        short = await database_sync_to_async(_expiring)(customer_user, 2)
+        # a socket of a token with minutes left stays open (positive control) ...
+        async with opened(socket_path, lasting) as (kept, _):
+            # ... while the other, whose token lasts 2 s, is closed as it expires
+            async with opened(socket_path, short) as (ending, _):
+                closed = await next_output(ending)
+                assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
+            chat = socket_path.startswith("/ws/chat/")
+            await kept.send_json_to({"type": "sync", "after_seq": 0} if chat
+                                    else {"type": "ping"})
+            await frame_of(kept, "sync_complete" if chat else "pong")
+
+
+async def test_deactivation_closes_the_users_open_sockets_and_no_one_elses(
+    customer_user, make_user, staff_user, room
+):
+    bystander = await database_sync_to_async(make_user)()
+    async with opened("/ws/notifications/", token_for(bystander)) as (theirs, _), \
+            opened("/ws/notifications/", token_for(customer_user)) as (notifications, _), \
+            opened(chat_path(room), token_for(customer_user)) as (chat, _):
+        # when staff deactivate the customer
+        await database_sync_to_async(user_deactivate)(user=customer_user, by=staff_user)
+
+        # then both of the customer's sockets close 4401
+        for socket in (notifications, chat):
+            closed = await next_output(socket)
+            assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
+        # and the bystander's still answers
+        await theirs.send_json_to({"type": "ping"})
+        await frame_of(theirs, "pong")
 
 
 async def test_a_room_that_is_not_yours_closes_with_4403(make_user, room):
