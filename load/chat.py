@@ -45,9 +45,12 @@ class Socket:
     """One WebSocket of one user. `name` is the path template, e.g. `/ws/chat/{room_id}/`."""
 
     def __init__(self, environment: Environment, url: str, name: str,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = DEFAULT_TIMEOUT, token: str | None = None):
         self.environment = environment
         self.url = url
+        # the access token the socket was opened with (in `url`): the user reopens the socket
+        # when that token is due for refreshing, as the app does
+        self.token = token
         self.name = name
         self.timeout = timeout
         self.ws: websocket.WebSocket | None = None

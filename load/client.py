@@ -17,6 +17,7 @@ This module runs inside Locust's process only (it imports Locust).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,12 +27,11 @@ from typing import TYPE_CHECKING, Any
 from locust.exception import InterruptTaskSet, RescheduleTask, StopTest, StopUser
 
 from load.gate import JOURNEY
+from load.tokens import refresh_time, token_due
 
 if TYPE_CHECKING:
     from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
-# Refresh the access token well before the backend's 60 minutes run out.
-TOKEN_REFRESH_SECONDS = 45 * 60
 REASON_LIMIT = 120
 
 
@@ -103,7 +103,8 @@ class Api:
         self.client = user.client
         self.access: str | None = None
         self.refresh: str | None = None
-        self.logged_in_at = 0.0
+        # when the access token is to be refreshed (time.time()), from its own `iat` and `exp`
+        self.refresh_at = math.inf
 
     # calls
 
@@ -118,7 +119,7 @@ class Api:
         expected = (expect,) if isinstance(expect, int) else tuple(expect)
         sent = dict(headers or {})
         if auth:
-            self._token_fresh()
+            self.token_fresh()
             if self.access:
                 sent["Authorization"] = f"Bearer {self.access}"
         with self.client.request(method, path, name=name or path, json=json_body, data=data,
@@ -167,13 +168,22 @@ class Api:
         body = self.call("POST", "/api/accounts/auth/login/", auth=False,
                          json_body={"email": account["email"], "password": account["password"]},
                          keys=("access", "refresh"))
-        self.access, self.refresh = body["access"], body["refresh"]
-        self.logged_in_at = time.monotonic()
+        self._tokens(body)
 
-    def _token_fresh(self) -> None:
-        if not self.refresh or time.monotonic() - self.logged_in_at < TOKEN_REFRESH_SECONDS:
+    def token_fresh(self) -> None:
+        """Refresh the access token if it is due (see `refresh_time`)."""
+        if not self.refresh or time.time() < self.refresh_at:
             return
         body = self.call("POST", "/api/accounts/auth/token/refresh/", auth=False,
                          json_body={"refresh": self.refresh}, keys=("access", "refresh"))
+        self._tokens(body)
+
+    def _tokens(self, body: dict) -> None:
         self.access, self.refresh = body["access"], body["refresh"]
-        self.logged_in_at = time.monotonic()
+        self.refresh_at = refresh_time(self.access)
+
+    def token_expiring(self, token: str | None) -> bool:
+        """Whether `token` (one a socket was opened with) is no longer the current one or is
+        due for refreshing: the app opens its sockets again with the fresh token."""
+        return token_due(token, current=self.access)
+

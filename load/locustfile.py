@@ -45,6 +45,7 @@ from load import gate, pool, shapes
 from load.chat import Socket
 from load.client import Api, StepFailed, journey
 from load.photos import multipart, photos
+from load.tokens import closed_by_expiry
 
 logger = logging.getLogger("load")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -487,15 +488,31 @@ class ChattingUser(Customer):
             self.room = self.api.call("POST", "/api/chat/rooms/",
                                       expect=(HTTPStatus.CREATED, HTTPStatus.OK), keys=("id",),
                                       json_body={"order_id": order["id"]})
-        if self.chat is not None and not self.chat.open:
-            self.chat.report_drop()
-        if self.chat is None or not self.chat.open:
-            self.chat = Socket(self.environment,
-                               f"{self.ws_base()}/ws/chat/{self.room['id']}/?token={self.api.access}",
-                               "/ws/chat/{room_id}/")
-            hello = self.chat.connect()
+        self.chat, hello = self.socket(self.chat, f"/ws/chat/{self.room['id']}/",
+                                       "/ws/chat/{room_id}/")
+        if hello is not None:
             self.last_seq = int(hello.get("last_seq") or 0)
         return self.room, self.chat
+
+    def socket(self, socket: Socket | None, path: str, name: str) -> tuple[Socket, dict | None]:
+        """`socket` if it is open on a token that is still good; else a socket opened anew on
+        `path` with the current token, and its greeting. A socket whose token is due for
+        refreshing, or that the server closed as its token expired, is opened again with the
+        fresh one (the app's reconnect, not a failure); one that ended otherwise is counted as
+        dropped first."""
+        if socket is not None and socket.open and self.api.token_expiring(socket.token):
+            socket.close()
+        elif socket is not None and not socket.open:
+            if closed_by_expiry(socket.token):
+                socket.close()
+            else:
+                socket.report_drop()
+        if socket is not None and socket.open:
+            return socket, None
+        self.api.token_fresh()
+        socket = Socket(self.environment, f"{self.ws_base()}{path}?token={self.api.access}", name,
+                        token=self.api.access)
+        return socket, socket.connect()
 
     @task(5)
     def say_something(self) -> None:
@@ -530,13 +547,8 @@ class ChattingUser(Customer):
     @task(1)
     def notification_ping(self) -> None:
         self.logged_in()
-        if self.notifications is not None and not self.notifications.open:
-            self.notifications.report_drop()
-        if self.notifications is None or not self.notifications.open:
-            self.notifications = Socket(
-                self.environment, f"{self.ws_base()}/ws/notifications/?token={self.api.access}",
-                "/ws/notifications/")
-            self.notifications.connect()
+        self.notifications, _ = self.socket(self.notifications, "/ws/notifications/",
+                                            "/ws/notifications/")
         self.notifications.exchange({"type": "ping"}, lambda frame: frame.get("type") == "pong",
                                     action="ping")
 
