@@ -108,7 +108,7 @@ load: install ## Locust journeys + SLO gate against the scaled stack (PROFILE, T
 		--spawn-rate $(SPAWN_RATE) --duration $(DURATION) --shape $(SHAPE) \
 		--workers $(LOAD_WORKERS) --out-dir $(OUT)/load $(LOAD_ARGS)
 
-load-smoke: install ## 150 s of load on the scaled stack, gate on, then the 5 % decline run that must fail it
+load-smoke: install ## a minute of load on the scaled stack, gate on, then the 5 % decline run that must fail it
 	$(PY) -m pytest tests/test_load_gate.py -m load \
 		--junitxml $(OUT)/unit/junit-load.xml
 

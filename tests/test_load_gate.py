@@ -1,13 +1,13 @@
-"""The load gate end to end (`make load-smoke`): two and a half minutes of the mixed journeys
-against the scaled reference stack pass the gate; the same load while the gateway declines 5 %
-of the checkouts fails it, on the payment rate alone, with a non-zero exit code and a table that
-names it.
+"""The load gate end to end (`make load-smoke`): a minute of the mixed journeys of 32 users
+against the scaled reference stack passes the gate; the same load while the gateway declines
+5 % of the checkouts fails it, on the payment rate alone, with a non-zero exit code and a table
+that names it.
 
-Why minutes and not one: the gate passes a rate only on enough journeys (a flawless run
-needs 189 payments to clear 98 % and 73 uploads to clear 95 % at 95 % confidence), and on the
-scaled stack an upload journey costs about half a CPU-second of the backend (the upload, and
-the thumbnail served back from S3): on a 2-core machine a minute's worth of them would saturate
-it and the latency objectives would fail for that reason instead.
+Why 32 users for 75 s: the gate passes a rate only on enough journeys (a flawless run needs
+189 payments to clear 98 % and 73 uploads to clear 95 % at 95 % confidence; `slo.toml` asks
+200 and 80). 32 users made 270 payments and 121 uploads in 60 s on the reference stack, and 463
+and 223 in 80 s: 75 s leaves room for a busier machine. The stack serves 40 users inside the
+gate on a 2-core machine (`make bench-load`).
 
 Locust runs in its own processes (`python -m load.run`, which starts `python -m locust`): this
 process never imports Locust, which would patch the standard library with gevent.
@@ -15,8 +15,8 @@ process never imports Locust, which would patch the standard library with gevent
 How the 5 % is made: the sandbox has no per-request chance of declining, and the load journeys
 always pay with `success@razorpay`, as a customer with money would. So nothing is asked of the
 sandbox beyond its documented `decline` fault: one unscoped fault whose `times` is 5 % of the
-checkouts the run will make, counted from the passing run (same users, scaled to the shorter
-run). The declines come first rather than spread out, which a rate over the whole run does not
+checkouts the run will make, counted from the passing run (the same users for as long).
+The declines come first rather than spread out, which a rate over the whole run does not
 see; the run reports how many were played.
 """
 
@@ -38,9 +38,9 @@ from load.target import REPO_ROOT, BootedStack, Target
 pytestmark = pytest.mark.load
 
 OUT = REPO_ROOT / "reports" / "out" / "load-smoke"
-USERS = 16
-SPAWN_RATE = 4
-SMOKE_SECONDS = 150
+USERS = 32
+SPAWN_RATE = 8
+SMOKE_SECONDS = 75
 DECLINE_SECONDS = SMOKE_SECONDS
 DECLINE_PERCENT = 5
 RUN_DEADLINE_SECONDS = 600
