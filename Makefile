@@ -66,6 +66,10 @@ e2e: install ## run every suite and the contract check against the reference sta
 
 test: install lint unit suites suites-scaled contracts contracts-scaled load-smoke ## what CI runs: lint, unit tests, the suites and the contract check on both stack profiles, the load smoke
 
+# Within `make test` each contract run also counts the exchanges of the suites' run before it
+# on the same profile, so its API coverage figure is that of suites and contracts together.
+test: COVERAGE_WITH_SUITES = yes
+
 lint: install ## ruff over the whole project
 	$(VENV)/bin/ruff check .
 
@@ -87,12 +91,13 @@ suites-scaled: install ## the suites against the scaled stack (PostgreSQL, Redis
 contracts: install ## the contract check (Schemathesis over /api/schema/, ownership matrix, mobile contract) against the embedded stack (or TARGET=); CONTRACT_PROFILE=ci|deep
 	$(PY) -m pytest contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT)/contracts \
 		--alluredir $(OUT)/contracts/allure-results --clean-alluredir \
-		--junitxml $(OUT)/contracts/junit.xml
+		--junitxml $(OUT)/contracts/junit.xml $(if $(COVERAGE_WITH_SUITES),--coverage-with $(OUT)/embedded)
 
 contracts-scaled: install ## as contracts, against the scaled stack
 	LC_PROFILE=scaled $(PY) -m pytest contracts $(SUITE_ARGS) $(CONTRACT_ARGS) \
 		--out-dir $(OUT)/contracts-scaled --alluredir $(OUT)/contracts-scaled/allure-results \
-		--clean-alluredir --junitxml $(OUT)/contracts-scaled/junit.xml
+		--clean-alluredir --junitxml $(OUT)/contracts-scaled/junit.xml \
+		$(if $(COVERAGE_WITH_SUITES),--coverage-with $(OUT)/scaled)
 
 serve: install ## run the reference stack in the foreground (REST+WS :8000, sandbox :8900)
 	$(PY) -m reference.stack serve --profile $(PROFILE)

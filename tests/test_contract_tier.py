@@ -1,6 +1,7 @@
 """The contract tier's library: the API coverage figure, the mobile contract's static check and
 outcomes, the resource registry, and what the Schemathesis run is configured with."""
 
+import json
 import time
 from collections import Counter
 
@@ -13,10 +14,11 @@ from fixtures.contract import (
     Pools,
     TokenSource,
     body_reference_keys,
+    coverage_runs,
     generation_config,
     needs_bearer,
 )
-from fixtures.coverage import compute, render
+from fixtures.coverage import compute, render, write_coverage
 from fixtures.mobile_contract import (
     BUILDERS,
     absent_fields,
@@ -95,6 +97,47 @@ def test_coverage_counts_each_documented_status_once_whatever_names_the_path():
     assert report["calls_outside_the_schema"] == 2
     assert report["calls_by_source"] == {"harness": 5, "schemathesis": 2}
     assert "50.0%" in render(report)
+
+
+def keep_run(out_dir, *entries) -> None:
+    """An out dir as a run leaves it: the schema it tested and its exchange log."""
+    (out_dir / "contract").mkdir(parents=True)
+    (out_dir / "contract" / "openapi.json").write_text(json.dumps(DOCUMENT))
+    (out_dir / "exchanges").mkdir()
+    (out_dir / "exchanges" / "main.jsonl").write_text("".join(
+        json.dumps({"method": method, "path": path, "status": status, "source": "harness"})
+        + "\n" for method, path, status in entries))
+
+
+def test_coverage_counts_the_exchanges_of_an_earlier_run_it_is_given(tmp_path):
+    suites, contracts = tmp_path / "suites", tmp_path / "contracts"
+    keep_run(suites, ("GET", "/api/orders/orders/", 418), ("GET", "/api/orders/orders/", 418))
+    keep_run(contracts, ("GET", "/api/orders/orders/", 200))
+
+    alone = write_coverage(contracts)
+    both = write_coverage(contracts, also=[suites])
+
+    assert alone["exercised"] == 1
+    assert both["exercised"] == 2
+    assert both["calls_by_run"] == {str(contracts): 1, str(suites): 2}
+    assert str(suites) in (contracts / "contract" / "coverage.md").read_text()
+
+
+class GivenOptions:
+    def __init__(self, *coverage_with: str):
+        self.coverage_with = list(coverage_with)
+
+    def getoption(self, name: str) -> list[str]:
+        assert name == "lc_coverage_with"
+        return self.coverage_with
+
+
+def test_coverage_with_a_folder_that_kept_no_run_is_refused_before_the_run(tmp_path):
+    keep_run(tmp_path / "suites")
+
+    assert coverage_runs(GivenOptions(str(tmp_path / "suites"))) == [tmp_path / "suites"]
+    with pytest.raises(pytest.UsageError, match=r"no exchange log under .*typo"):
+        coverage_runs(GivenOptions(str(tmp_path / "suites"), str(tmp_path / "typo")))
 
 
 # --- the mobile contract ---------------------------------------------------------------------
