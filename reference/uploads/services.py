@@ -17,16 +17,19 @@ import threading
 import uuid
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 from uuid import UUID
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageFile, ImageOps, PngImagePlugin, UnidentifiedImageError
 from rest_framework.exceptions import APIException, ValidationError
 
 from reference.accounts.models import User
+from reference.chat.models import Message
 from reference.integrations.media import MediaUnavailable, media_delete, media_save
 from reference.orders.models import Order
 from reference.orders.selectors import order_list
@@ -250,3 +253,31 @@ def image_delete(*, image: UploadedImage) -> None:
         logger.warning("media storage failed", exc_info=True)
         raise MediaStorageUnavailable() from exc
     image.delete()
+
+
+def images_orphaned_purge(*, older_than: timedelta) -> int:
+    """Delete the photos that no order and no chat message uses, uploaded more than
+    `older_than` ago, with their files; return how many.
+
+    The app uploads garment photos before it places the order, so a customer who gives up
+    leaves them behind. The row goes first, and only while no order has taken the photo
+    meanwhile; a file the storage cannot remove then is logged (it is unreachable without its
+    row) and the purge goes on.
+    """
+    cutoff = timezone.now() - older_than
+    in_chat = Message.objects.filter(image__isnull=False).values("image_id")
+    candidates = UploadedImage.objects.filter(order__isnull=True, created_at__lt=cutoff) \
+        .exclude(pk__in=in_chat)
+    purged = 0
+    for image in candidates.iterator():
+        deleted, _ = UploadedImage.objects.filter(pk=image.pk, order__isnull=True).delete()
+        if not deleted:
+            continue
+        purged += 1
+        for name in (image.image_name, image.thumbnail_name):
+            try:
+                media_delete(name=name)
+            except MediaUnavailable:
+                logger.warning("could not remove the file %s of a purged photo", name,
+                               exc_info=True)
+    return purged
