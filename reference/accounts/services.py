@@ -259,7 +259,8 @@ def password_reset_request(*, identifier: str) -> None:
 
 
 def password_reset_confirm(*, identifier: str, code: str, new_password: str) -> None:
-    """Set a new password with the reset code and kill every refresh token issued before."""
+    """Set a new password with the reset code and kill every token issued before (refresh
+    tokens blacklisted, access tokens by their password version) and every socket open."""
     user = user_get_by_identifier(identifier=identifier)
     if user is not None and not user.is_active:
         user = None
@@ -274,6 +275,8 @@ def password_reset_confirm(*, identifier: str, code: str, new_password: str) -> 
             user.password = password_hash
             user.save(update_fields=["password", "updated_at"])
             _refresh_tokens_blacklist(user=user)
+            user_id = user.pk
+            transaction.on_commit(lambda: sessions_revoke(user_id=user_id))
     if error is not None:
         raise error
 

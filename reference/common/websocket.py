@@ -9,8 +9,8 @@
   version). The user, or AnonymousUser, goes into `scope["user"]`, the token's expiry into
   `scope["token_expires_at"]`.
 - `FrameConsumer`: JSON frames with a `type`; no user -> close 4401, and an open socket is
-  closed 4401 when its token expires or its user is deactivated (`sessions_revoke`), as a REST
-  call with that token would be refused from then on; a frame over
+  closed 4401 when its token expires, or its user is deactivated or resets the password
+  (`sessions_revoke`), as a REST call with that token would be refused from then on; a frame over
   WS_MAX_FRAME_BYTES -> close 1009 (uvicorn's `--ws-max-size` closes first; this is the
   check when another server runs the app); more frames than the token bucket allows -> 1008.
 - `group_send`: hands a frame to every socket of a channel-layer group, from sync code.
@@ -251,8 +251,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
         await self.shut(CLOSE_UNAUTHENTICATED)
 
     async def session_revoked(self, event: dict) -> None:
-        """The user was deactivated (`sessions_revoke`): their sockets close as their tokens
-        stop working."""
+        """The user was deactivated or reset the password (`sessions_revoke`): their sockets
+        close as their tokens stop working."""
         logger.info("websocket closed: the sessions of user %s were revoked", self.user.pk)
         await self.shut(CLOSE_UNAUTHENTICATED)
 

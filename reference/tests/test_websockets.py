@@ -24,7 +24,11 @@ from django.urls import path
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from reference.accounts.models import PushToken, User
-from reference.accounts.services import user_deactivate
+from reference.accounts.services import (
+    password_reset_confirm,
+    password_reset_request,
+    user_deactivate,
+)
 from reference.chat import services as chat_services
 from reference.chat.consumers import ChatConsumer
 from reference.chat.models import Message
@@ -196,6 +200,23 @@ async def test_deactivation_closes_the_users_open_sockets_and_no_one_elses(
             closed = await next_output(socket)
             assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
         # and the bystander's still answers
+        await theirs.send_json_to({"type": "ping"})
+        await frame_of(theirs, "pong")
+
+
+async def test_a_password_reset_closes_the_users_open_sockets(customer_user, make_user, sms):
+    bystander = await database_sync_to_async(make_user)()
+    async with opened("/ws/notifications/", token_for(bystander)) as (theirs, _), \
+            opened("/ws/notifications/", token_for(customer_user)) as (mine, _):
+        # when the customer resets the password with the code the SMS brought
+        await database_sync_to_async(password_reset_request)(identifier=customer_user.email)
+        code = sms.code_for(customer_user.phone_number)
+        await database_sync_to_async(password_reset_confirm)(
+            identifier=customer_user.email, code=code, new_password="Another-Pass-2026")
+
+        # then the socket of the old password's token closes 4401, as its REST calls would
+        closed = await next_output(mine)
+        assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
         await theirs.send_json_to({"type": "ping"})
         await frame_of(theirs, "pong")
 
