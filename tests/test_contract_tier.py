@@ -4,6 +4,7 @@ outcomes, the resource registry, and what the Schemathesis run is configured wit
 import json
 import time
 from collections import Counter
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -15,6 +16,7 @@ from fixtures.contract import (
     TokenSource,
     body_reference_keys,
     coverage_runs,
+    drop_framing_headers,
     generation_config,
     needs_bearer,
 )
@@ -68,6 +70,22 @@ DOCUMENT = {
             "delete": {"responses": {"204": {}, "default": {}}}},
     },
 }
+
+
+def test_framing_headers_of_a_generated_case_are_left_to_the_http_client():
+    # a fuzzed `Content-Length: 5B#x` made a request the server's HTTP parser refused (400)
+    # before the API saw it
+    case = SimpleNamespace(headers={"Content-Length": "5B#x", "X-Fuzz": "t", "HOST": "x",
+                                    "Transfer-Encoding": "chunked, x"})
+    kept = SimpleNamespace(headers={"X-Fuzz": "t", "Authorization": "Bearer a"})
+    unchanged = kept.headers
+
+    drop_framing_headers(None, case)
+    drop_framing_headers(None, kept)
+    drop_framing_headers(None, SimpleNamespace(headers=None))
+
+    assert case.headers == {"X-Fuzz": "t"}
+    assert kept.headers is unchanged  # nothing to drop: the case stays as generated
 
 
 # --- API coverage -------------------------------------------------------------------------
