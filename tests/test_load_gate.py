@@ -87,7 +87,7 @@ def healthy_run(stack: Target, accounts: Path) -> tuple[subprocess.CompletedProc
     return finished, gate_of(out_dir)
 
 
-def test_the_gate_passes_minutes_of_mobile_journeys_on_the_scaled_stack(healthy_run):
+def test_the_gate_passes_a_minute_of_mobile_journeys_on_the_scaled_stack(healthy_run):
     finished, gate = healthy_run
     assert finished.returncode == 0, (
         f"the smoke run failed its gate (exit {finished.returncode}):\n{finished.stdout[-6000:]}"

@@ -100,11 +100,17 @@ async def close_code(socket: WebsocketCommunicator) -> int | str:
     if not accepted:
         await socket.wait(TIMEOUT)
         return "refused"
+    code = await closed_with(socket)
+    await socket.disconnect(timeout=TIMEOUT)
+    return code
+
+
+async def closed_with(socket: WebsocketCommunicator) -> int:
+    """The code of the server's close, which must come next (frames sent before it aside)."""
     output = await socket.receive_output(timeout=TIMEOUT)
     while output["type"] == "websocket.send":
         output = await socket.receive_output(timeout=TIMEOUT)
     assert output["type"] == "websocket.close", output
-    await socket.disconnect(timeout=TIMEOUT)
     return output["code"]
 
 
@@ -160,14 +166,6 @@ def _expiring(user: User, seconds: float) -> str:
     return str(token)
 
 
-async def next_output(socket: WebsocketCommunicator, skip: str = "websocket.send") -> dict:
-    """The next output of the server that is not a `skip` (frames sent before a close)."""
-    output = await socket.receive_output(timeout=TIMEOUT)
-    while output["type"] == skip:
-        output = await socket.receive_output(timeout=TIMEOUT)
-    return output
-
-
 async def test_an_open_socket_closes_with_4401_when_its_token_expires(customer_user, room):
     lasting = await database_sync_to_async(token_for)(customer_user)
 
@@ -177,46 +175,39 @@ async def test_an_open_socket_closes_with_4401_when_its_token_expires(customer_u
         async with opened(socket_path, lasting) as (kept, _):
             # ... while the other, whose token lasts 2 s, is closed as it expires
             async with opened(socket_path, short) as (ending, _):
-                closed = await next_output(ending)
-                assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
+                assert await closed_with(ending) == 4401
             chat = socket_path.startswith("/ws/chat/")
             await kept.send_json_to({"type": "sync", "after_seq": 0} if chat
                                     else {"type": "ping"})
             await frame_of(kept, "sync_complete" if chat else "pong")
 
 
-async def test_deactivation_closes_the_users_open_sockets_and_no_one_elses(
-    customer_user, make_user, staff_user, room
+def _deactivated_by_staff(user: User, staff_user: User, sms) -> None:
+    user_deactivate(user=user, by=staff_user)
+
+
+def _password_reset(user: User, staff_user: User, sms) -> None:
+    password_reset_request(identifier=user.email)
+    password_reset_confirm(identifier=user.email, code=sms.code_for(user.phone_number),
+                           new_password="Another-Pass-2026")
+
+
+@pytest.mark.parametrize("end_access", [_deactivated_by_staff, _password_reset],
+                         ids=["deactivation", "password reset"])
+async def test_ending_access_closes_the_users_open_sockets_and_no_one_elses(
+    customer_user, make_user, staff_user, sms, room, end_access
 ):
     bystander = await database_sync_to_async(make_user)()
     async with opened("/ws/notifications/", token_for(bystander)) as (theirs, _), \
             opened("/ws/notifications/", token_for(customer_user)) as (notifications, _), \
             opened(chat_path(room), token_for(customer_user)) as (chat, _):
-        # when staff deactivate the customer
-        await database_sync_to_async(user_deactivate)(user=customer_user, by=staff_user)
+        # when the customer's access ends (their REST calls are refused from then on)
+        await database_sync_to_async(end_access)(customer_user, staff_user, sms)
 
         # then both of the customer's sockets close 4401
         for socket in (notifications, chat):
-            closed = await next_output(socket)
-            assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
+            assert await closed_with(socket) == 4401
         # and the bystander's still answers
-        await theirs.send_json_to({"type": "ping"})
-        await frame_of(theirs, "pong")
-
-
-async def test_a_password_reset_closes_the_users_open_sockets(customer_user, make_user, sms):
-    bystander = await database_sync_to_async(make_user)()
-    async with opened("/ws/notifications/", token_for(bystander)) as (theirs, _), \
-            opened("/ws/notifications/", token_for(customer_user)) as (mine, _):
-        # when the customer resets the password with the code the SMS brought
-        await database_sync_to_async(password_reset_request)(identifier=customer_user.email)
-        code = sms.code_for(customer_user.phone_number)
-        await database_sync_to_async(password_reset_confirm)(
-            identifier=customer_user.email, code=code, new_password="Another-Pass-2026")
-
-        # then the socket of the old password's token closes 4401, as its REST calls would
-        closed = await next_output(mine)
-        assert (closed["type"], closed.get("code")) == ("websocket.close", 4401)
         await theirs.send_json_to({"type": "ping"})
         await frame_of(theirs, "pong")
 

@@ -62,26 +62,19 @@ async def test_an_open_socket_closes_when_its_token_expires(customer, sockets, t
 @allure.feature("Security: WebSocket")
 @allure.story("Sockets outliving their access")
 @pytest.mark.needs_staff
-async def test_deactivation_closes_the_customers_open_sockets(new_customer, sockets, staff,
-                                                              data, catalog_items, app_config):
+async def test_deactivation_closes_the_customers_open_sockets(customer, chat_room, other_customer,
+                                                              sockets, staff):
     # given a customer with a notifications socket and the chat socket of an order, both served
-    leaver = new_customer("leaver")
-    address = leaver.addresses.create(**data.address())
-    order = leaver.orders.create(**data.order(
-        pickup_address=address["id"], catalog=catalog_items,
-        pickup_time_slot=app_config["pickup_time_slots"][0]))
-    room = leaver.chat.open_room(order["id"])
-    notifications = await sockets.open_notifications(leaver)
-    chat = await sockets.open_chat(leaver, room["id"])
+    notifications = await sockets.open_notifications(customer)
+    chat = await sockets.open_chat(customer, chat_room["id"])
     await answers(notifications)
     await chat.send({"type": "sync", "after_seq": 0})
     await chat.receive_until("sync_complete")
     # and a bystander's socket
-    bystander = new_customer("bystander")
-    theirs = await sockets.open_notifications(bystander)
+    theirs = await sockets.open_notifications(other_customer)
 
     # when staff deactivate the customer
-    staff.accounts.deactivate_user(leaver.id)
+    staff.accounts.deactivate_user(customer.id)
 
     # then both of the customer's sockets are closed 4401
     for socket in (notifications, chat):
