@@ -2,8 +2,8 @@
 
 pytest_plugins = [
     "fixtures.config",
-    "fixtures.exchanges",
     "fixtures.findings",
+    "fixtures.exchanges",
     "fixtures.stack",
     "fixtures.data",
     "fixtures.sandbox",

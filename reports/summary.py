@@ -1,7 +1,10 @@
-"""The short summary `make e2e` ends with: outcomes, blocked cases, findings, where to look.
+"""The short summary `make e2e` ends with: the verdict, the outcome of every flow, the
+findings that matter most, the latency of the run's own calls, where to look.
 
-Reads the run's JUnit XML and findings.json, prints a few lines, and writes them to
-`summary.md` beside them.
+Reads the run's JUnit XML, findings.json, flows.json and latency.json, prints a few lines,
+and writes them to `summary.md` beside them. The verdict is PASS only when every case ran and
+passed and the target showed no finding: a run with blocked cases, deviations or findings is
+never green.
 """
 
 from __future__ import annotations
@@ -37,9 +40,13 @@ def read_junit(path: Path) -> Outcomes:
     for case in root.iter("testcase"):
         name = f"{case.get('classname')}::{case.get('name')}"
         skipped = case.find("skipped")
-        if case.find("failure") is not None:
-            outcomes.counts["failed"] += 1
-            outcomes.failed.append(name)
+        failure = case.find("failure")
+        if failure is not None:
+            deviated = (failure.get("message", "") + (failure.text or "")).lstrip().startswith(
+                "DEVIATES")
+            outcomes.counts["deviated" if deviated else "failed"] += 1
+            if not deviated:
+                outcomes.failed.append(name)
         elif case.find("error") is not None:
             outcomes.counts["error"] += 1
             outcomes.failed.append(name)
@@ -51,25 +58,70 @@ def read_junit(path: Path) -> Outcomes:
     return outcomes
 
 
+SHOWN = 10
+
+
 def render(outcomes: Outcomes, findings: list[dict], out_dir: Path, wall: int | None) -> str:
-    order = ("passed", "failed", "error", "blocked", "skipped")
+    order = ("passed", "failed", "error", "deviated", "blocked", "skipped")
     counts = ", ".join(f"{outcomes.counts[k]} {k}" for k in order if outcomes.counts[k])
-    verdict = "PASS" if outcomes.total and not (outcomes.counts["failed"]
-                                               or outcomes.counts["error"]) else "FAIL"
-    lines = [f"LaundryConnect e2e: {verdict} - {outcomes.total} cases: {counts or 'none ran'}"]
+    of_target = [f for f in findings if f.get("party", "target") != "harness"]
+    limits = [f for f in findings if f.get("party") == "harness"]
+    green = outcomes.total and not any(outcomes.counts[k] for k in
+                                       ("failed", "error", "deviated", "blocked")) \
+        and not of_target
+    lines = [f"LaundryConnect e2e: {'PASS' if green else 'FAIL'} - {outcomes.total} cases: "
+             f"{counts or 'none ran'}"]
     if wall is not None:
         lines.append(f"wall time {wall} s")
-    lines += [f"  failed: {name}" for name in outcomes.failed[:20]]
-    if findings:
-        lines.append(f"findings: {len(findings)} (the target lacks or misshapes these calls)")
-        lines += [f"  [{f['kind']}] {f['call']} blocks {len(f['blocked_tests'])} case(s)"
-                  for f in findings[:20]]
+    lines += flow_lines(out_dir / "flows.json")
+    lines += [f"  failed: {name}" for name in outcomes.failed[:SHOWN]]
+    if len(outcomes.failed) > SHOWN:
+        lines.append(f"  ... and {len(outcomes.failed) - SHOWN} more failed (junit.xml)")
+    if of_target:
+        lines.append(f"findings: {len(of_target)}, the most blocking first")
+        lines += [f"  [{f['kind']}] {f['call']}: {f['got'][:160]} (blocks "
+                  f"{len(f['blocked_tests'])} case(s), met in {len(f.get('met_by', []))})"
+                  for f in of_target[:SHOWN]]
+        if len(of_target) > SHOWN:
+            lines.append(f"  ... and {len(of_target) - SHOWN} more in findings.md")
     else:
         lines.append("findings: none")
+    lines += [f"limit of this run (not the target's): {f['got']}" for f in limits]
+    lines += latency_lines(out_dir / "latency.json")
     lines += contract_lines(out_dir / "contract")
     lines.append(f"details: {out_dir / 'findings.md'}, JUnit {out_dir / 'junit.xml'}, "
                  f"Allure results {out_dir / 'allure-results'} (make report builds the HTML)")
     return "\n".join(lines)
+
+
+def flow_lines(path: Path) -> list[str]:
+    """The outcome of every flow: how many of its cases ran, and how they ended."""
+    if not path.exists():
+        return []
+    flows = json.loads(path.read_text())
+    kinds = ("passed", "failed", "deviated", "blocked", "skipped")
+    lines = [f"  {'flow':<24}{'ran':>9}" + "".join(f"{k:>10}" for k in kinds)]
+    for flow, counts in flows.items():
+        total = sum(counts.values())
+        ran = total - counts.get("blocked", 0) - counts.get("skipped", 0)
+        lines.append(f"  {flow:<24}{f'{ran} of {total}':>9}"
+                     + "".join(f"{counts.get(k, 0):>10}" for k in kinds))
+    return lines
+
+
+def latency_lines(path: Path) -> list[str]:
+    """The run's own calls: the average and the slowest group (the load test judges the
+    launch target; this is the early warning)."""
+    if not path.exists():
+        return []
+    table = json.loads(path.read_text())
+    overall = table.pop("(all)", None)
+    if not overall or not table:
+        return []
+    slowest = max(table, key=lambda group: table[group]["p95_ms"])
+    return [f"latency of the run's calls: average {overall['average_ms']:.0f} ms, p95 "
+            f"{overall['p95_ms']:.0f} ms over {overall['requests']} requests; slowest group "
+            f"{slowest} (p95 {table[slowest]['p95_ms']:.0f} ms); {path}"]
 
 
 def contract_lines(folder: Path) -> list[str]:
@@ -106,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(read_junit(junit), findings, args.out_dir, args.wall)
     (args.out_dir / "summary.md").write_text(text + "\n")
     print(text)
-    return 0
+    return 0 if text.startswith("LaundryConnect e2e: PASS") else 1
 
 
 if __name__ == "__main__":

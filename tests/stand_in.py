@@ -22,6 +22,11 @@ from starlette.routing import Route
 NOT_FOUND_PAGE = "<!doctype html><html><body><h1>Not Found</h1></body></html>"
 SERVER_ERROR_PAGE = "<!doctype html><html><body><h1>Server Error (500)</h1></body></html>"
 NOW = "2026-11-26T10:00:00+05:30"
+DEBUG_PAGE = ("<!DOCTYPE html><html><head><title>Page not found at /api/debug-me/</title></head>"
+              "<body><p>Using the URLconf defined in <code>laundry.urls</code>, Django tried "
+              "these URL patterns, in this order:</p><ol><li>admin/</li><li>api/</li></ol>"
+              "<p>You're seeing this error because you have <code>DEBUG = True</code></p>"
+              "</body></html>")
 
 
 def build_app() -> Starlette:
@@ -54,6 +59,18 @@ def build_app() -> Starlette:
     async def items(request: Request) -> HTMLResponse:
         return HTMLResponse(SERVER_ERROR_PAGE, status_code=500)
 
+    async def notifications(request: Request) -> JSONResponse:
+        # a served route whose pages past the end are a JSON 404, as DRF answers them
+        return JSONResponse({"detail": "Invalid page."}, status_code=404)
+
+    async def debug(request: Request) -> HTMLResponse:
+        return HTMLResponse(DEBUG_PAGE, status_code=404)
+
+    async def cors(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True}, headers={
+            "Access-Control-Allow-Origin": request.headers.get("origin", "*"),
+            "Access-Control-Allow-Credentials": "true"})
+
     async def sms(request: Request) -> JSONResponse:
         return JSONResponse({"results": inbox.get(request.query_params.get("to", ""), [])})
 
@@ -67,6 +84,9 @@ def build_app() -> Starlette:
             Route("/api/accounts/auth/login/", login, methods=["POST"]),
             Route("/api/services/categories/", categories),
             Route("/api/services/items/", items),
+            Route("/api/notifications/notifications/", notifications),
+            Route("/api/debug-me/", debug),
+            Route("/api/cors/", cors),
             Route("/_sandbox/sms/", sms),
             Route("/_sandbox/health/", health),
         ],

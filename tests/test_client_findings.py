@@ -3,12 +3,16 @@
 from collections.abc import Iterator
 from http import HTTPStatus
 
+import httpx
 import pytest
 
 from fixtures.api import UnexpectedReply, expect_error
 from fixtures.api.accounts import REGISTER, AccountsApi
-from fixtures.api.base import Session
+from fixtures.api.base import Absent, Call, Reply, Session, shape_differences
 from fixtures.api.catalog import CatalogApi
+from fixtures.api.defects import defects
+from fixtures.api.shapes import USER
+from fixtures.api.notifications import NotificationsApi
 from fixtures.findings import ContractFinding
 from tests.stand_in import build_app, serving
 
@@ -42,19 +46,88 @@ def test_a_call_answered_by_an_html_404_is_a_missing_finding(session):
     assert "text/html" in finding.got
 
 
-def test_a_reply_of_the_wrong_shape_is_a_shape_finding_naming_the_fields(session):
+def test_a_reply_lacking_what_the_next_step_needs_blocks_naming_the_fields(session):
+    # login needs `access`; the stand-in nests it under `token`
     with pytest.raises(ContractFinding) as caught:
         AccountsApi(session).login("asha@laundryconnect.test", "x")
     finding = caught.value.finding
     assert finding.kind == "shape"
-    assert "'user' is a required property" in finding.got
+    assert finding.expected.startswith("access")
+    assert finding.got == "(top): lacks access, refresh, user (has instead: token)"
+    assert '{"token"' in finding.sample
 
 
-def test_rows_of_a_page_are_checked_too(session):
-    with pytest.raises(ContractFinding) as caught:
-        CatalogApi(session).categories()
-    assert caught.value.finding.kind == "shape"
-    assert caught.value.finding.got.startswith("results/0")
+def test_a_page_of_the_wrong_shape_goes_on_and_blocks_only_on_a_field_read(session):
+    # the rows lack most fields: the page still comes back (a deviation, not a block)
+    page = CatalogApi(session).categories()
+    row = page["results"][0]
+    assert row["id"] == 1  # positive control: a field the row has reads as usual
+
+    # reading a field the row lacks blocks, naming the field and what the row has instead
+    with pytest.raises(Absent) as caught:
+        row["name"]
+    assert isinstance(caught.value, ContractFinding) and isinstance(caught.value, KeyError)
+    assert caught.value.finding.call == "GET /api/services/categories/"
+    assert caught.value.finding.got == "absent; the reply has id, title"
+
+
+def test_shape_differences_are_the_same_whichever_account_or_row_showed_them():
+    renamed = {"id": 7, "email": "a@b.in", "phone": "+9198", "first_name": "Asha",
+               "last_name": "Rao", "user_type": "customer", "date_joined": "2026-01-01"}
+    other = {**renamed, "id": 8, "email": "c@d.in", "first_name": "Ravi"}
+
+    differences = shape_differences(renamed, USER)
+
+    assert differences == shape_differences(other, USER)
+    assert differences == [
+        "(top): lacks created_at, full_name, is_verified, phone_number, role, updated_at "
+        "(has instead: date_joined, first_name, last_name, phone, user_type)"]
+    # positive control: a user of the contract's shape differs in nothing
+    assert shape_differences({
+        "id": 1, "email": "a@b.in", "phone_number": "+91", "full_name": "A", "role": "staff",
+        "is_verified": True, "created_at": "2026-01-01T00:00", "updated_at": "2026-01-01T00:00",
+    }, USER) == []
+
+
+def test_a_reply_reads_like_the_dict_it_came_as():
+    reply = Reply({"id": 1, "nested": Reply({"a": 2}, call="x")}, call="GET /x/")
+    assert reply == {"id": 1, "nested": {"a": 2}}
+    assert reply.get("absent") is None and "absent" not in reply
+    with pytest.raises(KeyError):
+        reply["absent"]
+
+
+def test_a_json_404_of_a_served_route_is_not_a_missing_call(session):
+    # the stand-in's unknown routes answer an HTML 404; this route answers a JSON one
+    response = NotificationsApi(session).raw_list(page=9)
+    with pytest.raises(UnexpectedReply) as caught:
+        session.expect(Call("GET", "/api/notifications/notifications/"), response)
+    assert caught.value.finding.kind == "status"
+    assert "Invalid page." in caught.value.finding.got
+
+    # positive control: a route the stand-in lacks is missing
+    with pytest.raises(ContractFinding) as missing:
+        AccountsApi(session).verify_otp("+919812345678", "123456")
+    assert missing.value.finding.kind == "missing"
+
+
+def test_every_reply_is_checked_for_what_is_always_a_defect(stand_in):
+    with httpx.Client(base_url=stand_in) as client:
+        server_error = client.get("/api/services/items/")
+        debug = client.get("/api/debug-me/")
+        cors = client.get("/api/cors/", headers={"Origin": "https://attacker.example"})
+        fine = client.get("/api/services/categories/",
+                          headers={"Origin": "https://attacker.example"})
+
+    assert [f.kind for f in defects("GET /api/services/items/", server_error, "")] \
+        == ["server_error"]
+    debug_page = defects("GET /api/debug-me/", debug, "")
+    assert [f.kind for f in debug_page] == ["debug_page"]
+    assert debug_page[0].call == "unknown routes"
+    assert "Django's URL patterns" in debug_page[0].got
+    assert [f.kind for f in defects("GET /api/cors/", cors, "")] == ["cors"]
+    # positive control: a JSON 200 without credentials for every origin is no defect
+    assert defects("GET /api/services/categories/", fine, "") == []
 
 
 def test_an_html_server_error_is_an_html_finding(session):
@@ -74,6 +147,14 @@ def test_an_unexpected_json_status_is_an_assertion_with_the_exchange(stand_in):
         session.close()
     assert "expected status 200, got 201" in str(caught.value)
     assert "--> POST" in str(caught.value)
+
+
+def test_expect_error_checks_the_status_of_an_error_body_that_is_not_the_envelope(session):
+    response = NotificationsApi(session).raw_list(page=9)
+    body = expect_error(response, HTTPStatus.NOT_FOUND, "not_found")
+    assert body["detail"] == "Invalid page."
+    with pytest.raises(AssertionError, match="expected status 400"):
+        expect_error(response, HTTPStatus.BAD_REQUEST)
 
 
 def test_expect_error_refuses_an_html_error(session):

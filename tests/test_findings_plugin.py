@@ -15,9 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CASES = textwrap.dedent('''
     import pytest
-    from fixtures.findings import Blocked, ContractFinding, Finding
+    from fixtures.findings import DEFECT, DEVIATES, Blocked, ContractFinding, Finding, note
 
     MISSING = Finding("missing", "POST /api/x/", "status [201]", "404 text/html")
+    RENAMED = Finding("shape", "POST /api/login/", "a body of shape User", "(top): lacks role")
+    CRASH = Finding("server_error", "GET /api/y/", "no server error", "500 text/html")
+
+    @pytest.fixture
+    def target():
+        return "a target"
 
     @pytest.fixture
     def needs_x():
@@ -37,6 +43,16 @@ CASES = textwrap.dedent('''
 
     def test_passes():
         assert True
+
+    def test_passes_with_a_renamed_field(target):
+        note(RENAMED, DEVIATES)
+        note(RENAMED, DEVIATES)  # met twice, listed once
+
+    def test_passes_past_a_server_error(target):
+        note(CRASH, DEFECT)
+
+    def test_notes_only_count_in_cases_against_the_target():
+        note(CRASH, DEFECT)
 ''')
 
 
@@ -74,12 +90,36 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
         "test_precondition_absent": "skipped",
         "test_real_failure": "failure",
         "test_passes": "passed",
+        "test_passes_with_a_renamed_field": "failure",
+        "test_passes_past_a_server_error": "failure",
+        "test_notes_only_count_in_cases_against_the_target": "passed",
     }
     assert "BLOCKED: [missing] POST /api/x/" in result.stdout
+    assert "DEVIATES: the behaviour held" in result.stdout
+    assert "DEFECT: the target answered" in result.stdout
     findings = json.loads((out / "findings.json").read_text())
-    assert [(f["kind"], f["call"], len(f["blocked_tests"])) for f in findings] == [
-        ("precondition", "-", 1), ("missing", "POST /api/x/", 2)]
-    assert "| missing | `POST /api/x/` |" in (out / "findings.md").read_text()
+    # ranked by the cases they blocked; a noted finding is met, not blocking
+    assert [(f["kind"], f["call"], len(f["blocked_tests"]), len(f["met_by"]))
+            for f in findings] == [
+        ("missing", "POST /api/x/", 2, 0), ("precondition", "-", 1, 0),
+        ("server_error", "GET /api/y/", 0, 1), ("shape", "POST /api/login/", 0, 1)]
+    assert [f["party"] for f in findings] == ["target", "run", "target", "target"]
+    report = (out / "findings.md").read_text()
+    assert "| missing | major | `POST /api/x/` |" in report
+    assert "## Of this run's setup" in report
+
+
+def test_a_run_against_a_given_target_with_blocked_cases_is_never_green(tmp_path):
+    result, _ = run_cases(tmp_path, "--base-url", "http://127.0.0.1:9", "-k",
+                          "precondition_absent or (passes and not renamed and not server_error)")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not green: 1 finding(s) and 1 blocked case(s)" in result.stdout
+
+    # positive control: the cases that pass alone make a green run
+    result, _ = run_cases(tmp_path, "--base-url", "http://127.0.0.1:9", "-k",
+                          "test_passes and not renamed and not server_error")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_against_the_reference_stack_a_finding_is_a_failure(tmp_path):
@@ -90,7 +130,8 @@ def test_against_the_reference_stack_a_finding_is_a_failure(tmp_path):
     assert results["test_body_depends_on_a_missing_call"] == "failure"
     assert results["test_setup_depends_on_a_missing_call"] == "error"
     assert results["test_passes"] == "passed"
-    assert len(json.loads((out / "findings.json").read_text())) == 2
+    assert results["test_passes_with_a_renamed_field"] == "failure"
+    assert len(json.loads((out / "findings.json").read_text())) == 4
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [

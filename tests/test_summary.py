@@ -33,7 +33,44 @@ def test_a_run_with_a_failure_is_a_fail_and_names_it(tmp_path):
     text = render(read_junit(tmp_path / "junit.xml"), findings, tmp_path, wall=30)
     assert text.startswith("LaundryConnect e2e: FAIL - 4 cases: 1 passed, 1 failed, 1 blocked")
     assert "failed: suites.auth.test_login::test_by_phone" in text
-    assert "[missing] POST /api/orders/ blocks 1 case(s)" in text
+    assert "[missing] POST /api/orders/: 404 (blocks 1 case(s), met in 0)" in text
+
+
+def test_deviated_cases_count_apart_and_are_never_green(tmp_path):
+    (tmp_path / "junit.xml").write_text(
+        '<testsuites><testsuite time="1"><testcase classname="a" name="b"/>'
+        '<testcase classname="a" name="c"><failure message="DEVIATES: the behaviour held">'
+        "x</failure></testcase></testsuite></testsuites>")
+    (tmp_path / "flows.json").write_text(json.dumps(
+        {"orders": {"passed": 1, "deviated": 1}, "chat": {"blocked": 9}}))
+
+    text = render(read_junit(tmp_path / "junit.xml"), [], tmp_path, wall=None)
+
+    assert text.startswith("LaundryConnect e2e: FAIL - 2 cases: 1 passed, 1 deviated")
+    assert "failed:" not in text  # a deviation is not listed as a failure of behaviour
+    assert "  orders                     2 of 2         1         0         1" in text
+    assert "  chat                       0 of 9         0         0         0         9" in text
+
+
+def test_findings_beyond_the_top_ones_are_counted_and_limits_kept_apart(tmp_path):
+    (tmp_path / "junit.xml").write_text(
+        '<testsuites><testsuite time="1"><testcase classname="a" name="b"/></testsuite>'
+        "</testsuites>")
+    findings = [{"kind": "shape", "call": f"GET /api/{n}/", "expected": "x", "got": "y",
+                 "party": "target", "blocked_tests": [], "met_by": ["t"]} for n in range(13)]
+    findings.append({"kind": "limit", "call": "-", "expected": "available",
+                     "got": "the OTP lives 600 s", "party": "harness", "blocked_tests": ["t"]})
+
+    text = render(read_junit(tmp_path / "junit.xml"), findings, tmp_path, wall=None)
+
+    assert text.startswith("LaundryConnect e2e: FAIL")  # findings alone make it not green
+    assert "findings: 13, the most blocking first" in text
+    assert "... and 3 more in findings.md" in text
+    assert "limit of this run (not the target's): the OTP lives 600 s" in text
+
+    # positive control: a limit of the run alone does not fail a run whose cases passed
+    assert render(read_junit(tmp_path / "junit.xml"), findings[-1:], tmp_path,
+                  wall=None).startswith("LaundryConnect e2e: PASS")
 
 
 def test_a_clean_run_passes_and_the_summary_is_written(tmp_path, capsys):
