@@ -46,6 +46,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from load.benchkit import REPO_ROOT, BenchError, BootedStack, poll, say
+from load.paths import ORDERS
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "chat.json"
 PROFILES = ("embedded", "scaled")
@@ -120,7 +121,7 @@ def room_open(api: httpx.Client, access: str) -> str:
         "city": "Bengaluru", "state": "Karnataka", "pincode": "560038",
         "latitude": 12.9716, "longitude": 77.6412, "is_default": True}),
         HTTPStatus.CREATED, "adding an address")
-    order = _expect(api.post("/api/orders/orders/", headers=headers, json={
+    order = _expect(api.post(ORDERS, headers=headers, json={
         "pickup_address": address["id"],
         "pickup_date": (datetime.now(INDIA) + timedelta(days=1)).date().isoformat(),
         "pickup_time_slot": config["pickup_time_slots"][0],

@@ -1,7 +1,7 @@
 """The load users' request layer: one `Api` per simulated user over its FastHttpUser client.
 
 Every call goes through `Api.call`, which names the request after its path template (`name=`,
-so `/api/orders/orders/{id}/` is one line in the statistics however many orders there are),
+so `/api/orders/{id}/` is one line in the statistics however many orders there are),
 checks the status and the keys the journey needs, and on any mismatch marks the response
 failed with a reason (`response.failure`) and raises `StepFailed`. `StepFailed` is Locust's
 `RescheduleTask`: the task ends there and the user waits and picks its next task, with the

@@ -44,6 +44,7 @@ from locust.runners import WorkerRunner
 from load import gate, pool, shapes
 from load.chat import Socket
 from load.client import Api, StepFailed, journey
+from load.paths import ORDERS
 from load.photos import multipart, photos
 from load.tokens import closed_by_expiry
 
@@ -254,8 +255,7 @@ class Customer(FastHttpUser):
         # tomorrow in India: "today" is the backend's Asia/Kolkata date, whatever this clock says
         pickup = datetime.now(INDIA).date() + timedelta(days=1)
         order = self.api.call(
-            "POST", "/api/orders/orders/", expect=HTTPStatus.CREATED,
-            keys=("id", "total", "payment_status"),
+            "POST", ORDERS, expect=HTTPStatus.CREATED, keys=("id", "total", "payment_status"),
             json_body={
                 "pickup_address": self.address(), "pickup_date": pickup.isoformat(),
                 "pickup_time_slot": random.choice(Catalog.slots),
@@ -297,7 +297,7 @@ class Customer(FastHttpUser):
 
     def order_paid(self, order_id: str) -> dict:
         return self.api.call(
-            "GET", f"/api/orders/orders/{order_id}/", name="/api/orders/orders/{id}/",
+            "GET", f"{ORDERS}{order_id}/", name=f"{ORDERS}{{id}}/",
             keys=("payment_status",),
             check=lambda body: None if body["payment_status"] == "paid"
             else f"order is {body['payment_status']} after payment, not paid")
@@ -353,7 +353,7 @@ class BrowsingUser(Customer):
     @task(1)
     def my_orders(self) -> None:
         self.logged_in()
-        self.api.call("GET", "/api/orders/orders/", keys=("results",))
+        self.api.call("GET", ORDERS, keys=("results",))
 
 
 class OrderingUser(Customer):
@@ -374,8 +374,8 @@ class OrderingUser(Customer):
             receipt = self.checkout(payment["gateway_order_id"])
             self.verify(payment["id"], receipt)
             self.order_paid(order["id"])
-        self.api.call("GET", f"/api/orders/orders/{order['id']}/track/",
-                      name="/api/orders/orders/{id}/track/", keys=("status", "status_history"))
+        self.api.call("GET", f"{ORDERS}{order['id']}/track/",
+                      name=f"{ORDERS}{{id}}/track/", keys=("status", "status_history"))
 
     def photos_upload(self, count: int) -> list[str]:
         """Upload journeys: each photo stored and its thumbnail served. The order goes on with
@@ -399,18 +399,18 @@ class OrderingUser(Customer):
     def follow_an_order(self) -> None:
         self.logged_in()
         if not self.orders:
-            self.api.call("GET", "/api/orders/orders/", keys=("results",))
+            self.api.call("GET", ORDERS, keys=("results",))
             return
         order_id = random.choice(self.orders)
-        self.api.call("GET", f"/api/orders/orders/{order_id}/", name="/api/orders/orders/{id}/",
+        self.api.call("GET", f"{ORDERS}{order_id}/", name=f"{ORDERS}{{id}}/",
                       keys=("status", "items"))
-        self.api.call("GET", f"/api/orders/orders/{order_id}/track/",
-                      name="/api/orders/orders/{id}/track/", keys=("status", "status_history"))
+        self.api.call("GET", f"{ORDERS}{order_id}/track/",
+                      name=f"{ORDERS}{{id}}/track/", keys=("status", "status_history"))
 
     @task(1)
     def history(self) -> None:
         self.logged_in()
-        self.api.call("GET", "/api/orders/orders/history/", keys=("results",))
+        self.api.call("GET", f"{ORDERS}history/", keys=("results",))
 
 
 class WalletUser(Customer):

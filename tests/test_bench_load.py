@@ -45,7 +45,7 @@ def test_a_step_leaves_the_logins_out_and_judges_rates_by_point_estimate():
               requests=10, endpoints=["POST /api/accounts/auth/login/"]),
         check("latency", "p95 auth", False, group="auth", statistic="p95"),
         check("latency", "average orders", None, group="orders", statistic="average", ms=200.0,
-              requests=90, endpoints=["GET /api/orders/orders/"]),
+              requests=90, endpoints=["GET /api/orders/"]),
     ]}
     assert step_verdict(gate) == (True, [])
 

@@ -53,7 +53,7 @@ DOCUMENT = {
         },
     },
     "paths": {
-        "/api/orders/orders/": {
+        "/api/orders/": {
             "get": {"security": [{"jwtAuth": []}], "responses": {
                 "200": {"content": {"application/json": {"schema": PAGE}}},
                 "401": {}, "4XX": {}}},
@@ -63,9 +63,9 @@ DOCUMENT = {
                      "responses": {"201": {"content": {"application/json": {
                          "schema": {"$ref": "#/components/schemas/Thing"}}}}, "400": {}}},
         },
-        "/api/orders/orders/history/": {"get": {"security": [{"jwtAuth": []}, {}],
+        "/api/orders/history/": {"get": {"security": [{"jwtAuth": []}, {}],
                                                 "responses": {"200": {}}}},
-        "/api/orders/orders/{order_id}/": {
+        "/api/orders/{order_id}/": {
             "get": {"responses": {"200": {}, "404": {}}},
             "delete": {"responses": {"204": {}, "default": {}}}},
     },
@@ -92,22 +92,22 @@ def test_framing_headers_of_a_generated_case_are_left_to_the_http_client():
 
 def test_coverage_counts_each_documented_status_once_whatever_names_the_path():
     counts = Counter({
-        ("GET", "/api/orders/orders/", 200, "harness"): 3,
-        ("GET", "/api/orders/orders/", 418, "schemathesis"): 1,  # in 4XX
-        ("GET", "/api/orders/orders/history/", 200, "harness"): 1,  # not the {order_id} template
-        ("GET", "/api/orders/orders/{id}/", 404, "harness"): 1,  # a template of the harness
-        ("DELETE", "/api/orders/orders/3f1c/", 500, "schemathesis"): 1,  # `default`
+        ("GET", "/api/orders/", 200, "harness"): 3,
+        ("GET", "/api/orders/", 418, "schemathesis"): 1,  # in 4XX
+        ("GET", "/api/orders/history/", 200, "harness"): 1,  # not the {order_id} template
+        ("GET", "/api/orders/{id}/", 404, "harness"): 1,  # a template of the harness
+        ("DELETE", "/api/orders/3f1c/", 500, "schemathesis"): 1,  # `default`
         ("GET", "/_sandbox/sms/", 200, "harness"): 2,
     })
 
     report = compute(DOCUMENT, counts)
 
     by_operation = {(op["method"], op["path"]): op for op in report["by_operation"]}
-    assert by_operation[("GET", "/api/orders/orders/")]["exercised"] == ["200", "4XX"]
-    assert by_operation[("GET", "/api/orders/orders/")]["missing"] == ["401"]
-    assert by_operation[("GET", "/api/orders/orders/history/")]["exercised"] == ["200"]
-    assert by_operation[("GET", "/api/orders/orders/{order_id}/")]["exercised"] == ["404"]
-    assert by_operation[("DELETE", "/api/orders/orders/{order_id}/")]["exercised"] == [
+    assert by_operation[("GET", "/api/orders/")]["exercised"] == ["200", "4XX"]
+    assert by_operation[("GET", "/api/orders/")]["missing"] == ["401"]
+    assert by_operation[("GET", "/api/orders/history/")]["exercised"] == ["200"]
+    assert by_operation[("GET", "/api/orders/{order_id}/")]["exercised"] == ["404"]
+    assert by_operation[("DELETE", "/api/orders/{order_id}/")]["exercised"] == [
         "default"]
     assert report["pairs"] == 10
     assert report["exercised"] == 5
@@ -129,8 +129,8 @@ def keep_run(out_dir, *entries) -> None:
 
 def test_coverage_counts_the_exchanges_of_an_earlier_run_it_is_given(tmp_path):
     suites, contracts = tmp_path / "suites", tmp_path / "contracts"
-    keep_run(suites, ("GET", "/api/orders/orders/", 418), ("GET", "/api/orders/orders/", 418))
-    keep_run(contracts, ("GET", "/api/orders/orders/", 200))
+    keep_run(suites, ("GET", "/api/orders/", 418), ("GET", "/api/orders/", 418))
+    keep_run(contracts, ("GET", "/api/orders/", 200))
 
     alone = write_coverage(contracts)
     both = write_coverage(contracts, also=[suites])
@@ -161,7 +161,7 @@ def test_coverage_with_a_folder_that_kept_no_run_is_refused_before_the_run(tmp_p
 # --- the mobile contract ---------------------------------------------------------------------
 
 def call(**overrides):
-    return {"id": "x", "domain": "Orders", "method": "GET", "path": "/api/orders/orders/",
+    return {"id": "x", "domain": "Orders", "method": "GET", "path": "/api/orders/",
             "auth": True, "status": 200} | overrides
 
 
@@ -177,7 +177,7 @@ def test_the_list_of_calls_is_well_formed_and_every_builder_names_a_call():
 @pytest.mark.parametrize(("entry", "outcome", "detail"), [
     (call(response=["count", "results[].id", "results[].owner.name", "results[].data.x"]),
      "served", ""),
-    (call(path="/api/orders/orders/{id}/", status=404), "served", ""),
+    (call(path="/api/orders/{id}/", status=404), "served", ""),
     (call(path="/api/payments/"), "missing", "no GET /api/payments/"),
     (call(status=204), "wrong shape", "status 204 is not documented"),
     (call(response=["results[].colour"]), "wrong shape", "results[].colour"),
@@ -230,24 +230,24 @@ def test_the_outcome_that_counts(static, live, outcome):
 # --- resources and what Schemathesis is given --------------------------------------------------
 
 def test_an_operation_is_about_the_kind_its_id_lives_under():
-    path = "/api/orders/orders/{order_id}/cancel/"
-    assert collection_of(path) == "/api/orders/orders/"
+    path = "/api/orders/{order_id}/cancel/"
+    assert collection_of(path) == "/api/orders/"
     assert action_of(path) == "cancel"
     assert kind_of(path).name == "order"
     assert kind_of("/api/mobile/images/{image_id}/").name == "image"
     assert kind_of("/api/unknown/things/{thing_id}/") is None
-    assert collection_of("/api/orders/orders/") is None
+    assert collection_of("/api/orders/") is None
 
 
 def test_only_operations_that_require_a_token_get_one():
     paths = DOCUMENT["paths"]
-    assert needs_bearer(DOCUMENT, paths["/api/orders/orders/"]["get"])
-    assert not needs_bearer(DOCUMENT, paths["/api/orders/orders/history/"]["get"])
-    assert not needs_bearer(DOCUMENT, paths["/api/orders/orders/{order_id}/"]["get"])
+    assert needs_bearer(DOCUMENT, paths["/api/orders/"]["get"])
+    assert not needs_bearer(DOCUMENT, paths["/api/orders/history/"]["get"])
+    assert not needs_bearer(DOCUMENT, paths["/api/orders/{order_id}/"]["get"])
 
 
 def test_generated_ids_and_references_are_bound_to_the_pools():
-    operation = DOCUMENT["paths"]["/api/orders/orders/"]["post"]
+    operation = DOCUMENT["paths"]["/api/orders/"]["post"]
     assert body_reference_keys(DOCUMENT, operation, ("service_item", "image_ids")) == [
         "body.image_ids[*]", "body.items[*].service_item"]
 

@@ -126,7 +126,7 @@ def healthy_run():
         journey("upload", 400, 2, {"thumbnail not served: 404": 2}),
         journey("payment online", 300, 0),
         journey("wallet top-up", 100, 0),
-        api("/api/orders/orders/", 1000, {80: 900, 400: 80, 1200: 20}),
+        api("/api/orders/", 1000, {80: 900, 400: 80, 1200: 20}),
         api("/api/services/categories/", 2000, {20: 1990, 250: 10}),
         api("/ws/chat/{room_id}/ chat_message", 500, {30: 500}, method="WS"),
         api("/_sandbox/checkout/", 400, {15: 400}, method="POST"),
@@ -181,7 +181,7 @@ def test_a_flawless_but_small_sample_does_not_pass(slo):
 def test_a_group_with_too_few_requests_is_reported_but_not_judged():
     slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
     run = healthy_run()
-    run[3] = api("/api/orders/orders/", 10, {80: 9, 2500: 1})
+    run[3] = api("/api/orders/", 10, {80: 9, 2500: 1})
     verdict = gate.evaluate(slo, run)
     p95 = by_name(verdict, "p95 orders")
     assert p95.measured == "2500 ms"
@@ -215,7 +215,7 @@ def test_a_rate_without_journeys_fails_and_says_so(slo):
 
 def test_slow_groups_and_a_slow_api_average_are_breaches(slo):
     run = healthy_run()
-    run[3] = api("/api/orders/orders/{id}/", 100, {300: 50, 900: 46, 2000: 4})
+    run[3] = api("/api/orders/{id}/", 100, {300: 50, 900: 46, 2000: 4})
     run[4] = api("/api/services/categories/", 100, {700: 100}, failures=3)
     verdict = gate.evaluate(slo, run)
     names = [check.name for check in verdict.breaches]

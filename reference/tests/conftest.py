@@ -23,6 +23,8 @@ from reference.catalog.services import catalog_load
 from reference.tests.gateway import FakeGateway
 
 STRONG_PASSWORD = "Sturdy-Pass-93"
+# Where the orders calls live (contract v1.1: the app's own paths); every test builds on it.
+ORDERS = "/api/orders/"
 CODE = re.compile(r"\d{6}")
 
 

@@ -9,9 +9,8 @@ from rest_framework.test import APIClient
 from reference.accounts.models import Address, User
 from reference.catalog.models import ServiceItem
 from reference.payments.models import Wallet, WalletTransaction
-from reference.tests.conftest import order_body
+from reference.tests.conftest import ORDERS, order_body
 
-ORDERS = "/api/orders/orders/"
 PAYMENTS = "/api/payments/payments/"
 WALLET = "/api/payments/wallets/"
 ADD_MONEY = "/api/payments/wallets/add-money/"

@@ -12,12 +12,11 @@ from reference.accounts.models import PushToken
 from reference.chat.models import Message, Room
 from reference.chat.presence import presence_add
 from reference.tests import images
-from reference.tests.conftest import address_for, authed, login, order_body
+from reference.tests.conftest import ORDERS, address_for, authed, login, order_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 ROOMS = "/api/chat/rooms/"
-ORDERS = "/api/orders/orders/"
 PHONE = "ExponentPushToken[phone0000000000000000]"
 ROOM_FIELDS = {
     "id", "order_id", "customer", "partner", "last_message", "unread_count", "created_at",

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.generators import SchemaGenerator
 
+from reference.tests.conftest import ORDERS
 from reference.tests.images import photo
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_an_order_line_quantity_given_as_text_is_refused(customer, catalog):
             "pickup_time_slot": "08:00-10:00", "payment_method": "cash",
             "items": [{"service_item": str(item.pk), "quantity": "2"}]}
 
-    response = customer.post("/api/orders/orders/", body, format="json")
+    response = customer.post(ORDERS, body, format="json")
 
     assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
     assert "items.0.quantity" in response.json()["errors"]
@@ -97,8 +98,22 @@ def test_made_resources_link_to_the_calls_on_them(schema):
     assert address_links["addresses_destroy"]["parameters"] == {
         "path.address_id": "$response.body#/id"}
     assert {"orders_retrieve", "orders_cancel", "orders_track"} <= set(
-        links(schema, "post", "/api/orders/orders/", "201"))
+        links(schema, "post", ORDERS, "201"))
     assert {"images_retrieve", "images_destroy"} <= set(links(schema, "post", UPLOAD, "201"))
+
+
+def test_the_orders_calls_are_documented_at_the_apps_paths(schema):
+    documented = {path for path in schema["paths"] if path.startswith(ORDERS)}
+
+    assert documented == {ORDERS, f"{ORDERS}history/", f"{ORDERS}{{order_id}}/",
+                          f"{ORDERS}{{order_id}}/cancel/", f"{ORDERS}{{order_id}}/track/",
+                          f"{ORDERS}{{order_id}}/status/"}
+    listed = links(schema, "get", ORDERS, "200")
+    assert set(listed) == {"orders_retrieve", "orders_cancel", "orders_track",
+                           "orders_set_status"}
+    assert listed["orders_cancel"]["parameters"] == {
+        "path.order_id": "$response.body#/results/0/id"}
+    assert links(schema, "get", f"{ORDERS}history/", "200") == {}
 
 
 def test_a_page_links_its_first_row(schema):

@@ -14,7 +14,7 @@ from reference.chat import services as chat_services
 from reference.common.models import IdempotencyKey
 from reference.orders.models import Order
 from reference.tests import images
-from reference.tests.conftest import address_for, order_body
+from reference.tests.conftest import ORDERS, address_for, order_body
 from reference.uploads.models import UploadedImage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -47,7 +47,7 @@ def test_only_old_photos_that_no_order_and_no_message_use_are_deleted(
     fresh = uploaded(customer, age=timedelta(hours=1))
     ordered = uploaded(customer, age=DAY * 3)
     chatted = uploaded(customer, age=DAY * 3)
-    order = customer.post("/api/orders/orders/", order_body(
+    order = customer.post(ORDERS, order_body(
         address_for(customer_user), catalog, image_ids=[str(ordered.pk)]), format="json")
     assert order.status_code == HTTPStatus.CREATED, order.content
     room, _ = chat_services.room_open(user=customer_user,

@@ -11,11 +11,9 @@ from rest_framework.test import APIClient
 from reference.common.idempotency import request_fingerprint
 from reference.common.models import IdempotencyKey
 from reference.orders.models import Order
-from reference.tests.conftest import address_for, authed, login, order_body
+from reference.tests.conftest import ORDERS, address_for, authed, login, order_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-
-ORDERS = "/api/orders/orders/"
 
 
 def post(client, body: dict, key: str | None):

@@ -6,6 +6,7 @@ import pytest
 from uvicorn.protocols.utils import get_path_with_query_string
 
 from reference.common.log_redaction import REDACTED, redact, redact_server_logs
+from reference.tests.conftest import ORDERS
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"
 
@@ -42,7 +43,7 @@ def test_the_server_loggers_write_no_token(caplog, logger, message, args):
 
 def test_a_line_without_credentials_is_kept_as_it_was(caplog):
     redact_server_logs()
-    path = "/api/orders/orders/?status=pending&search=shirts"
+    path = f"{ORDERS}?status=pending&search=shirts"
 
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d',

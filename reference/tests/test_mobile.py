@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from reference.tests.conftest import order_body
+from reference.tests.conftest import ORDERS, order_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -36,7 +36,7 @@ def test_every_config_slot_is_accepted_by_orders(customer, customer_address, cat
     slots = api.get(CONFIG).json()["pickup_time_slots"]
 
     statuses = {
-        customer.post("/api/orders/orders/",
+        customer.post(ORDERS,
                       order_body(customer_address, catalog, pickup_time_slot=slot),
                       format="json").status_code
         for slot in slots
@@ -48,11 +48,11 @@ def test_every_config_slot_is_accepted_by_orders(customer, customer_address, cat
 def test_dashboard_sums_up_the_callers_orders(customer, customer_user, other_customer,
                                               customer_address, catalog):
     ids = [
-        customer.post("/api/orders/orders/", order_body(customer_address, catalog),
+        customer.post(ORDERS, order_body(customer_address, catalog),
                       format="json").json()["id"]
         for _ in range(7)
     ]
-    customer.post(f"/api/orders/orders/{ids[0]}/cancel/", {}, format="json")
+    customer.post(f"{ORDERS}{ids[0]}/cancel/", {}, format="json")
 
     body = customer.get(DASHBOARD).json()
 

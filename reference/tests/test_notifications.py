@@ -8,13 +8,12 @@ import pytest
 from reference.accounts.models import PushToken
 from reference.notifications.models import Notification
 from reference.notifications.services import notification_send
-from reference.tests.conftest import order_body
+from reference.tests.conftest import ORDERS, order_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 NOTIFICATIONS = "/api/notifications/notifications/"
 PREFERENCES = "/api/notifications/preferences/me/"
-ORDERS = "/api/orders/orders/"
 PHONE = "ExponentPushToken[phone0000000000000000]"
 TABLET = "ExponentPushToken[tablet000000000000000]"
 NOTIFICATION_FIELDS = {"id", "type", "title", "message", "data", "is_read", "created_at"}

@@ -2,12 +2,14 @@
 
 import dataclasses
 import re
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from reference.catalog.models import ServiceItem
@@ -15,11 +17,10 @@ from reference.orders.exceptions import OrderNotCancellable
 from reference.orders.models import Order
 from reference.orders.services import order_cancel, order_price
 from reference.tests import images
-from reference.tests.conftest import address_for, order_body
+from reference.tests.conftest import ORDERS, address_for, order_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-ORDERS = "/api/orders/orders/"
 LIFECYCLE = ["confirmed", "picked_up", "in_process", "ready", "out_for_delivery", "delivered"]
 ORDER_FIELDS = {
     "id", "order_number", "status", "payment_status", "payment_method", "items", "images",
@@ -274,6 +275,71 @@ def test_track_estimates_from_the_slot_and_the_slowest_item(customer, customer_a
     )
     assert datetime.fromisoformat(track["estimated_delivery"]) == expected
     assert track["estimated_delivery"].endswith("+05:30")
+
+
+# --- paths (contract v1.1: the app's own, under `/api/orders/`) --------------------------------
+
+
+def test_an_order_is_made_read_cancelled_and_tracked_at_the_apps_paths(
+    customer, customer_address, catalog
+):
+    created = customer.post(ORDERS, order_body(customer_address, catalog), format="json")
+    assert created.status_code == HTTPStatus.CREATED, created.content
+    order_id = created.json()["id"]
+
+    read = customer.get(f"{ORDERS}{order_id}/")
+    cancelled = customer.post(f"{ORDERS}{order_id}/cancel/", {"reason": "Plans changed"},
+                              format="json")
+    track = customer.get(f"{ORDERS}{order_id}/track/")
+
+    assert (read.status_code, read.json()["id"]) == (HTTPStatus.OK, order_id)
+    assert cancelled.status_code == HTTPStatus.OK, cancelled.content
+    assert (cancelled.json()["id"], cancelled.json()["status"]) == (order_id, "cancelled")
+    assert track.status_code == HTTPStatus.OK, track.content
+    assert (track.json()["order_id"], track.json()["status"]) == (order_id, "cancelled")
+    assert [row["id"] for row in customer.get(ORDERS).json()["results"]] == [order_id]
+
+
+def test_history_is_its_own_call_not_an_order_id(customer, customer_address, catalog):
+    place(customer, customer_address, catalog)
+
+    history = customer.get(f"{ORDERS}history/")
+    not_an_id = customer.get(f"{ORDERS}shirts/")
+
+    assert history.status_code == HTTPStatus.OK, history.content
+    assert history.json()["count"] == 0  # a pending order is not history yet
+    assert not_an_id.status_code == HTTPStatus.NOT_FOUND
+    assert not_an_id.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("name", "route"), [
+    ("orders", ""), ("history", "history/"), ("order-detail", "{id}/"),
+    ("cancel", "{id}/cancel/"), ("track", "{id}/track/"), ("status", "{id}/status/"),
+])
+def test_every_orders_route_lives_directly_under_the_prefix(name, route):
+    order_id = uuid.uuid4()
+    kwargs = {"order_id": order_id} if "{id}" in route else {}
+
+    assert reverse(f"orders:{name}", kwargs=kwargs) == ORDERS + route.format(id=order_id)
+
+
+@pytest.mark.parametrize(("method", "route"), [
+    ("GET", ""), ("POST", ""), ("GET", "history/"), ("GET", "{id}/"),
+    ("POST", "{id}/cancel/"), ("GET", "{id}/track/"), ("POST", "{id}/status/"),
+])
+def test_the_v1_paths_with_orders_twice_answer_the_json_404(
+    customer, staff, customer_address, catalog, method, route
+):
+    order = place(customer, customer_address, catalog)
+    # contract v1 had the collection's name again under the prefix
+    old = f"{ORDERS}orders/{route.format(id=order['id'])}"
+
+    for client in (customer, staff):
+        response = client.generic(method, old, "{}", content_type="application/json")
+        assert response.status_code == HTTPStatus.NOT_FOUND, (old, response.content)
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+    assert customer.get(f"{ORDERS}{order['id']}/").json()["status"] == "pending"
 
 
 # --- lifecycle ---------------------------------------------------------------------------------

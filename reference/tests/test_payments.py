@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from reference.payments.models import Payment, Refund, WalletTransaction, WebhookEvent
+from reference.tests.conftest import ORDERS
 from reference.tests.gateway import sign
 from reference.tests.money import (
     PAYMENTS,
@@ -56,7 +57,7 @@ def post_webhook(api, body: bytes, headers: dict):
 
 
 def order_status(client, order: dict) -> str:
-    return client.get(f"/api/orders/orders/{order['id']}/").json()["payment_status"]
+    return client.get(f"{ORDERS}{order['id']}/").json()["payment_status"]
 
 
 # --- paying an order ---------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def test_another_users_order_or_saved_method_is_refused(customer, other_customer
 
 
 def test_a_cancelled_order_cannot_be_paid(customer, order, gateway):
-    customer.post(f"/api/orders/orders/{order['id']}/cancel/", {}, format="json")
+    customer.post(f"{ORDERS}{order['id']}/cancel/", {}, format="json")
 
     response = pay(customer, order)
 
@@ -515,7 +516,7 @@ def test_cancelling_a_wallet_paid_order_credits_the_wallet(customer, customer_us
     verify(customer, body["payment_id"], gateway.pay(body["gateway_order_id"]))
     pay(customer, order, method="wallet")
 
-    response = customer.post(f"/api/orders/orders/{order['id']}/cancel/", {}, format="json")
+    response = customer.post(f"{ORDERS}{order['id']}/cancel/", {}, format="json")
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert (response.json()["status"], response.json()["payment_status"]) == ("cancelled",
@@ -528,7 +529,7 @@ def test_cancelling_a_wallet_paid_order_credits_the_wallet(customer, customer_us
 def test_cancelling_an_online_paid_order_refunds_through_the_gateway(customer, order, gateway):
     payment = paid_online(customer, order, gateway)
 
-    response = customer.post(f"/api/orders/orders/{order['id']}/cancel/", {}, format="json")
+    response = customer.post(f"{ORDERS}{order['id']}/cancel/", {}, format="json")
 
     assert response.json()["payment_status"] == "refunded"
     [gateway_refund] = gateway.refunds.values()
@@ -540,7 +541,7 @@ def test_cancelling_an_online_paid_order_refunds_through_the_gateway(customer, o
 
 def test_a_cancellation_whose_refund_reply_was_lost_finds_it_on_retry(customer, order, gateway):
     paid_online(customer, order, gateway)
-    cancel_url = f"/api/orders/orders/{order['id']}/cancel/"
+    cancel_url = f"{ORDERS}{order['id']}/cancel/"
     gateway.fail("POST", r"/v1/payments/[^/]+/refund", exception=requests.ReadTimeout("lost"),
                  after_doing_it=True)
 

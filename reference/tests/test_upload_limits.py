@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 
 from reference.config.asgi import application
+from reference.tests.conftest import ORDERS
 from reference.uploads.limits import BodyLimitMiddleware
 
 UPLOAD = "/api/mobile/upload-image/"
@@ -119,7 +120,7 @@ def test_other_paths_are_limited_to_what_the_json_parser_takes(settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     client = FakeClient([b"{}"])
 
-    run(BodyLimitMiddleware(reading_app), scope("/api/orders/orders/", 1001), client)
+    run(BodyLimitMiddleware(reading_app), scope(ORDERS, 1001), client)
 
     assert client.pulled == 0
     assert client.statuses == [HTTPStatus.REQUEST_ENTITY_TOO_LARGE]

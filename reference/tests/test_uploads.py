@@ -13,7 +13,7 @@ from PIL import Image
 from fixtures.polling import WaitTimeout, poll
 from reference.orders.models import Order
 from reference.tests import images
-from reference.tests.conftest import order_body
+from reference.tests.conftest import ORDERS, order_body
 from reference.uploads import services
 from reference.uploads.models import UploadedImage
 
@@ -238,7 +238,7 @@ def test_an_upload_attaches_to_the_callers_own_order_only(
     customer, customer_address, other_customer, catalog
 ):
     order_id = customer.post(
-        "/api/orders/orders/", order_body(customer_address, catalog), format="json"
+        ORDERS, order_body(customer_address, catalog), format="json"
     ).json()["id"]
 
     mine = upload(customer, images.photo(), order_id=order_id)
@@ -248,7 +248,7 @@ def test_an_upload_attaches_to_the_callers_own_order_only(
     assert str(Order.objects.get(pk=order_id).images.get().pk) == mine.json()["id"]
     assert theirs.status_code == HTTPStatus.BAD_REQUEST
     assert "order_id" in theirs.json()["errors"]
-    order = customer.get(f"/api/orders/orders/{order_id}/").json()
+    order = customer.get(f"{ORDERS}{order_id}/").json()
     assert order["images"] == [
         {key: mine.json()[key] for key in ("id", "url", "thumbnail_url")}
     ]

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from reference.payments.models import Payment, Wallet, WalletTransaction
 from reference.payments.services import payments_reconcile
+from reference.tests.conftest import ORDERS
 from reference.tests.money import (
     ADD_MONEY,
     PAYMENTS,
@@ -137,7 +138,7 @@ def test_an_order_is_paid_from_the_wallet_at_once(customer, customer_user, custo
     assert (response.json()["status"], response.json()["method"]) == ("captured", "wallet")
     assert response.json()["payment_url"] is None
     assert balance(customer) == Decimal("2000") - Decimal(str(order["total"]))
-    stored = customer.get(f"/api/orders/orders/{order['id']}/").json()
+    stored = customer.get(f"{ORDERS}{order['id']}/").json()
     assert (stored["payment_status"], stored["payment_method"]) == ("paid", "wallet")
     debit = customer.get(TRANSACTIONS).json()["results"][0]
     assert (debit["type"], debit["order_id"], debit["status"]) == ("debit", order["id"],
@@ -159,7 +160,7 @@ def test_too_little_balance_is_402_and_nothing_changes(customer, customer_user,
     assert response.json()["code"] == "insufficient_balance"
     assert balance(customer) == 100
     assert Payment.objects.count() == payments_before
-    assert customer.get(f"/api/orders/orders/{order['id']}/").json()["payment_status"] == "unpaid"
+    assert customer.get(f"{ORDERS}{order['id']}/").json()["payment_status"] == "unpaid"
     ledger_check(customer_user)
 
 

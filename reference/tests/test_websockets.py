@@ -39,7 +39,7 @@ from reference.config.asgi import application
 from reference.notifications.services import notification_send
 from reference.orders.models import Order
 from reference.orders.services import order_status_change
-from reference.tests.conftest import address_for, authed, order_body
+from reference.tests.conftest import ORDERS, address_for, authed, order_body
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -64,7 +64,7 @@ def token_for(user: User) -> str:
 def order(customer_user: User, catalog) -> Order:
     client = authed(token_for(customer_user))
     response = client.post(
-        "/api/orders/orders/", order_body(address_for(customer_user), catalog), format="json"
+        ORDERS, order_body(address_for(customer_user), catalog), format="json"
     )
     assert response.status_code == HTTPStatus.CREATED, response.content
     return Order.objects.get(pk=response.json()["id"])
@@ -451,7 +451,7 @@ async def test_a_frame_naming_another_room_is_refused_and_goes_nowhere(
     def other_room():
         user = make_user()
         client = authed(token_for(user))
-        reply = client.post("/api/orders/orders/",
+        reply = client.post(ORDERS,
                             order_body(address_for(user), catalog), format="json")
         order = Order.objects.get(pk=reply.json()["id"])
         return chat_services.room_open(user=user, order=order)[0]
