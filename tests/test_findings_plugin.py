@@ -53,6 +53,9 @@ CASES = textwrap.dedent('''
 
     def test_notes_only_count_in_cases_against_the_target():
         note(CRASH, DEFECT)
+
+    def test_sets_up_through_an_operator_call():
+        raise ContractFinding(Finding("operator", "GET /api/health/", "200", "404 text/html"))
 ''')
 
 
@@ -93,7 +96,9 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
         "test_passes_with_a_renamed_field": "failure",
         "test_passes_past_a_server_error": "failure",
         "test_notes_only_count_in_cases_against_the_target": "passed",
+        "test_sets_up_through_an_operator_call": "skipped",
     }
+    assert "NOT OFFERED: [operator] GET /api/health/" in result.stdout
     assert "BLOCKED: [missing] POST /api/x/" in result.stdout
     assert "DEVIATES: the behaviour held" in result.stdout
     assert "DEFECT: the target answered" in result.stdout
@@ -102,8 +107,9 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
     assert [(f["kind"], f["call"], len(f["blocked_tests"]), len(f["met_by"]))
             for f in findings] == [
         ("missing", "POST /api/x/", 2, 0), ("precondition", "-", 1, 0),
-        ("server_error", "GET /api/y/", 0, 1), ("shape", "POST /api/login/", 0, 1)]
-    assert [f["party"] for f in findings] == ["target", "run", "target", "target"]
+        ("operator", "GET /api/health/", 1, 0), ("server_error", "GET /api/y/", 0, 1),
+        ("shape", "POST /api/login/", 0, 1)]
+    assert [f["party"] for f in findings] == ["target", "run", "harness", "target", "target"]
     report = (out / "findings.md").read_text()
     assert "| missing | major | `POST /api/x/` |" in report
     assert "## Of this run's setup" in report
@@ -116,9 +122,10 @@ def test_a_run_against_a_given_target_with_blocked_cases_is_never_green(tmp_path
     assert result.returncode == 1, result.stdout + result.stderr
     assert "not green: 1 finding(s) and 1 blocked case(s)" in result.stdout
 
-    # positive control: the cases that pass alone make a green run
+    # positive control: the cases that pass make a green run, with one that needs an
+    # operator call the target does not offer (skipped: not required of a target)
     result, _ = run_cases(tmp_path, "--base-url", "http://127.0.0.1:9", "-k",
-                          "test_passes and not renamed and not server_error")
+                          "operator or (test_passes and not renamed and not server_error)")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -131,7 +138,7 @@ def test_against_the_reference_stack_a_finding_is_a_failure(tmp_path):
     assert results["test_setup_depends_on_a_missing_call"] == "error"
     assert results["test_passes"] == "passed"
     assert results["test_passes_with_a_renamed_field"] == "failure"
-    assert len(json.loads((out / "findings.json").read_text())) == 4
+    assert len(json.loads((out / "findings.json").read_text())) == 5
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
