@@ -33,6 +33,7 @@ OTP = re.compile(r"\b(\d{6})\b")
 SMS_DEADLINE_SECONDS = 20
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_CONCURRENCY = 6
+BODY_LIMIT = 300
 HOME = {
     "label": "home", "address_line1": "14 Residency Road", "address_line2": "Ashok Nagar",
     "city": "Bengaluru", "state": "Karnataka", "pincode": "560025", "latitude": 12.9698,
@@ -60,11 +61,21 @@ def _poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
 
 
 def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str, Any]:
+    """The JSON object of a reply with `status`; AccountsError naming the call and a short
+    piece of what came back otherwise (a target that answers HTML or another status)."""
+    call = f"{response.request.method} {response.request.url}"
     if response.status_code != status:
-        raise AccountsError(
-            f"{what}: expected {status.value}, got {response.status_code} from "
-            f"{response.request.method} {response.request.url}\n{response.text[:1000]}")
-    return response.json()
+        raise AccountsError(f"{what}: expected {status.value}, got {response.status_code} from "
+                            f"{call}\n{response.text[:BODY_LIMIT]}")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise AccountsError(f"{what}: {response.status_code} from {call} is not a JSON object "
+                            f"({response.headers.get('content-type') or 'no content type'})\n"
+                            f"{response.text[:BODY_LIMIT]}")
+    return body
 
 
 def account_make(api: httpx.Client, sandbox: httpx.Client, run: str, serial: int) -> dict:
@@ -91,10 +102,22 @@ def account_make(api: httpx.Client, sandbox: httpx.Client, run: str, serial: int
     otp = _poll(code, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
     _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": otp}),
             HTTPStatus.OK, f"verifying the OTP of {phone}")
-    bearer = {"Authorization": f"Bearer {registered['tokens']['access']}"}
+    tokens = registered.get("tokens")
+    access = tokens.get("access") if isinstance(tokens, dict) else None
+    if not access:
+        raise AccountsError(f"registering {account['email']}: the reply has no tokens.access "
+                            f"(keys: {', '.join(sorted(registered)) or 'none'})")
+    bearer = {"Authorization": f"Bearer {access}"}
     _expect(api.post("/api/accounts/addresses/", json=HOME, headers=bearer),
             HTTPStatus.CREATED, f"adding the address of {account['email']}")
     return account
+
+
+def _has_request(error: httpx.HTTPError) -> bool:
+    try:
+        return error.request is not None
+    except RuntimeError:  # an error raised without a request
+        return False
 
 
 def accounts_make(base_url: str, sandbox_url: str, count: int, *,
@@ -117,7 +140,12 @@ def accounts_make(base_url: str, sandbox_url: str, count: int, *,
 
     def make(serial: int) -> dict:
         api, sandbox = clients_of_thread()
-        account = account_make(api, sandbox, run, serial)
+        try:
+            account = account_make(api, sandbox, run, serial)
+        except httpx.HTTPError as error:
+            raise AccountsError(f"account {serial}: {type(error).__name__} from "
+                                f"{error.request.url if _has_request(error) else 'the target'}"
+                                f": {error}") from error
         with lock:
             done[0] += 1
             if done[0] % 20 == 0 or done[0] == count:

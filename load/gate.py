@@ -10,10 +10,19 @@ worker's requests and journeys).
   success, payment success) counts the journeys it names; it passes only when the lower bound
   of its Wilson interval (95 % by default) is above the threshold and at least `min_journeys`
   journeys were made: a small lucky sample cannot pass and a single blip cannot fail a large one.
-- API latency: the average over every API request (names under `/api/`) and, per endpoint
-  group, the average, p95 and p99 from Locust's response-time histograms (merged per group),
-  each against its limit; a group with fewer than `[latency] min_requests` requests is
-  reported but not judged (the p95 of ten requests is merely the slowest of them).
+- API error rate: the share of API requests (names under `/api/`) that failed, judged as the
+  rates are from the other side: it passes only when the upper bound of its Wilson interval is
+  below `[api] max_error_rate` on at least `error_min_requests` requests.
+- API latency: the average over every API request and, per endpoint group, the average, p95
+  and p99 from Locust's response-time histograms (merged per group), each against its limit;
+  a group with fewer than `[latency] min_requests` requests is reported but not judged (the
+  p95 of ten requests is merely the slowest of them). Latency says nothing of requests that
+  failed (a 401 answers in a few ms): when more than `[latency] max_failed_share` of them
+  failed, or fewer than `min_requests` of a sample that large succeeded, the objective is
+  not measured, and that counts against the run as a breach does.
+- The requests that failed most (Locust's name and method, how many, the most common error)
+  are listed under the checks, and a rate without any journey says which calls failed and
+  whether the users could log in: the gate says why, not only that.
 
 The thresholds live in `load/slo.toml`, the one file an operator edits.
 """
@@ -34,6 +43,13 @@ from typing import Any
 JOURNEY = "JOURNEY"
 ERROR_WRAPPER = re.compile(r"^\w+\((['\"])(.*)\1\)$", re.DOTALL)
 DEFAULT_SLO_FILE = Path(__file__).resolve().parent / "slo.toml"
+# What the gate holds a run to when slo.toml does not say (slo.toml explains each).
+DEFAULT_MAX_ERROR_RATE = 0.01
+DEFAULT_ERROR_MIN_REQUESTS = 400
+DEFAULT_MAX_FAILED_SHARE = 0.5
+DEFAULT_LOGIN_NAME = "/api/accounts/auth/login/"
+# how many of the requests that failed most the gate lists
+FAILING_LIMIT = 5
 
 
 class SloError(ValueError):
@@ -151,6 +167,12 @@ class Slo:
     rates: tuple[RateSlo, ...]
     groups: tuple[GroupSlo, ...]
     latency_min_requests: int = 1
+    # latency is not judged when more than this share of its requests failed
+    latency_max_failed_share: float = DEFAULT_MAX_FAILED_SHARE
+    api_max_error_rate: float = DEFAULT_MAX_ERROR_RATE
+    api_error_min_requests: int = DEFAULT_ERROR_MIN_REQUESTS
+    # the login call (Locust's name), named when a run made no journey
+    login_name: str = DEFAULT_LOGIN_NAME
 
 
 def _number(table: Mapping[str, Any], key: str, where: str, *, required: bool = True,
@@ -204,6 +226,13 @@ def slo_parse(data: Mapping[str, Any], source: str = "slo") -> Slo:
         ))
     if not rates:
         raise SloError(f"{source}: no [rates.*] table; the gate needs at least one journey rate")
+    latency = data.get("latency", {})
+    max_error_rate = _number(api, "max_error_rate", f"{source} [api]", required=False,
+                             low=0.0, high=1.0)
+    error_min_requests = _number(api, "error_min_requests", f"{source} [api]", required=False,
+                                 low=1)
+    max_failed_share = _number(latency, "max_failed_share", f"{source} [latency]",
+                               required=False, low=0.0, high=1.0)
     return Slo(
         confidence=_number(data, "confidence", source, required=False, low=0.5,
                            high=0.9999) or 0.95,
@@ -213,8 +242,13 @@ def slo_parse(data: Mapping[str, Any], source: str = "slo") -> Slo:
         or (JOURNEY, "WS"),
         rates=tuple(rates),
         groups=tuple(groups),
-        latency_min_requests=int(_number(data.get("latency", {}), "min_requests",
-                                         f"{source} [latency]", required=False, low=1) or 1),
+        latency_min_requests=int(_number(latency, "min_requests", f"{source} [latency]",
+                                         required=False, low=1) or 1),
+        latency_max_failed_share=DEFAULT_MAX_FAILED_SHARE if max_failed_share is None
+        else max_failed_share,
+        api_max_error_rate=DEFAULT_MAX_ERROR_RATE if max_error_rate is None else max_error_rate,
+        api_error_min_requests=int(error_min_requests or DEFAULT_ERROR_MIN_REQUESTS),
+        login_name=str(api.get("login", DEFAULT_LOGIN_NAME)),
     )
 
 
@@ -235,7 +269,7 @@ def slo_load(path: Path = DEFAULT_SLO_FILE) -> Slo:
 class Check:
     """One line of the gate's table."""
 
-    kind: str  # rate, journey (information), api, latency
+    kind: str  # rate, journey (information), errors, api, latency, failing (information)
     name: str
     threshold: str
     measured: str
@@ -244,9 +278,14 @@ class Check:
     interval: str = ""
     note: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    # False: the objective could not be measured (most of its requests failed); it counts
+    # against the run as a breach does, but it was not missed by its figure
+    judged: bool = True
 
     @property
     def result(self) -> str:
+        if self.passed is False and not self.judged:
+            return "NOT MEASURED"
         return {True: "pass", False: "FAIL", None: "info"}[self.passed]
 
 
@@ -257,7 +296,12 @@ class Verdict:
 
     @property
     def breaches(self) -> list[Check]:
+        """Every objective the run did not meet, measured or not."""
         return [check for check in self.checks if check.passed is False]
+
+    @property
+    def failing_requests(self) -> list[dict[str, Any]]:
+        return [check.values for check in self.checks if check.kind == "failing"]
 
 
 def _percent(value: float) -> str:
@@ -269,8 +313,76 @@ def _top_reasons(reasons: Mapping[str, int], limit: int = 3) -> str:
     return "; ".join(f"{count} x {reason}" for reason, count in ordered)
 
 
-def rate_check(rate: RateSlo, journeys: Sequence[Endpoint], confidence: float) -> Check:
-    """The verdict on one rate from the journeys it counts."""
+def _call(endpoint: Endpoint) -> str:
+    return f"{endpoint.method} {endpoint.name}"
+
+
+def failing_requests(endpoints: Sequence[Endpoint], limit: int = FAILING_LIMIT) -> list[Endpoint]:
+    """The requests (not journeys) that failed most, most failures first."""
+    failed = [endpoint for endpoint in endpoints if not endpoint.is_journey and endpoint.failures]
+    return sorted(failed, key=lambda item: (-item.failures, item.method, item.name))[:limit]
+
+
+def _most_common(reasons: Mapping[str, int]) -> tuple[str, int]:
+    if not reasons:
+        return "", 0
+    return min(reasons.items(), key=lambda item: (-item[1], item[0]))
+
+
+def failing_checks(endpoints: Sequence[Endpoint], limit: int = FAILING_LIMIT) -> list[Check]:
+    """One information line per request that failed most: how often, and the most common
+    error (Locust's failures table, per request name and method)."""
+    checks = []
+    for endpoint in failing_requests(endpoints, limit):
+        error, count = _most_common(endpoint.reasons)
+        others = len(endpoint.reasons) - 1
+        note = f"{count} x {error}" if error else "no error text"
+        if others > 0:
+            note += f" (+{others} other error{'s' if others != 1 else ''})"
+        checks.append(Check(
+            "failing", f"failing: {_call(endpoint)}", "",
+            f"{endpoint.failures}/{endpoint.requests} failed", None, endpoint.requests,
+            note=note,
+            values={"method": endpoint.method, "name": endpoint.name,
+                    "failures": endpoint.failures, "requests": endpoint.requests,
+                    "error": error, "error_count": count,
+                    "errors": dict(sorted(endpoint.reasons.items(),
+                                          key=lambda item: (-item[1], item[0]))[:3])}))
+    return checks
+
+
+def _failed_call(endpoint: Endpoint, *, error: bool = False) -> str:
+    """`GET /api/mobile/config/ 120/120 failed`, with its most common error if asked."""
+    text, _ = _most_common(endpoint.reasons) if error else ("", 0)
+    return (f"{_call(endpoint)} {endpoint.failures}/{endpoint.requests} failed"
+            + (f" ({text})" if text else ""))
+
+
+def why_no_journeys(slo: Slo, endpoints: Sequence[Endpoint]) -> str:
+    """Why a run completed no journey: how the logins failed, if they did, and the calls that
+    failed most (their errors are in the failing rows of the table)."""
+    requests = [endpoint for endpoint in endpoints if not endpoint.is_journey]
+    if not any(endpoint.requests for endpoint in requests):
+        return "no request was made at all: no user got going (see Locust's log)"
+    reasons = []
+    login = [endpoint for endpoint in requests
+             if endpoint.name == slo.login_name and endpoint.failures]
+    if login:
+        reasons.append("login: " + "; ".join(_failed_call(endpoint, error=True)
+                                             for endpoint in login))
+    others = failing_requests([endpoint for endpoint in requests
+                               if endpoint.name != slo.login_name], 3)
+    if others:
+        reasons.append("failing: " + ", ".join(_failed_call(endpoint) for endpoint in others))
+    if not reasons:
+        reasons.append("no request failed: the run may have ended before any journey did")
+    return "; ".join(reasons)
+
+
+def rate_check(rate: RateSlo, journeys: Sequence[Endpoint], confidence: float,
+               why_none: str = "") -> Check:
+    """The verdict on one rate from the journeys it counts; `why_none` says why there were
+    none, if there were none."""
     mine = [journey for journey in journeys if journey.name in rate.journeys]
     total = sum(journey.requests for journey in mine)
     failures = sum(journey.failures for journey in mine)
@@ -282,8 +394,9 @@ def rate_check(rate: RateSlo, journeys: Sequence[Endpoint], confidence: float) -
               "threshold": rate.threshold, "min_journeys": rate.min_journeys,
               "confidence": confidence}
     if total == 0:
+        note = f"none of {', '.join(rate.journeys)} was completed"
         return Check("rate", rate.title, threshold, "no journeys", False, 0,
-                     note=f"none of {', '.join(rate.journeys)} was completed", values=values)
+                     note=f"{note}: {why_none}" if why_none else note, values=values)
     measured = f"{_percent(successes / total)} ({successes}/{total})"
     interval = f"[{lower * 100:.1f}, {upper * 100:.1f}] %"
     reasons = _top_reasons(histogram_merge(journey.reasons for journey in mine))
@@ -323,6 +436,53 @@ def _api_endpoints(slo: Slo, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
             and endpoint.name.startswith(slo.api_prefix)]
 
 
+def error_rate_check(slo: Slo, endpoints: Sequence[Endpoint]) -> Check:
+    """The share of API requests that failed. Judged as the rates are, from the other side: it
+    passes only when the upper bound of its Wilson interval is below the limit and at least
+    `error_min_requests` requests were made (a small lucky sample cannot pass)."""
+    api = _api_endpoints(slo, endpoints)
+    requests = sum(endpoint.requests for endpoint in api)
+    failures = sum(endpoint.failures for endpoint in api)
+    limit = slo.api_max_error_rate
+    threshold = f"< {_percent(limit)}"
+    if requests == 0:
+        return Check("errors", "API error rate", threshold, "no API requests", False,
+                     note=f"no request under {slo.api_prefix} was made",
+                     values={"failures": 0, "requests": 0, "rate": None, "limit": limit})
+    lower, upper = wilson_interval(failures, requests, slo.confidence)
+    problems = []
+    if upper >= limit:
+        problems.append(f"upper bound {upper * 100:.1f} % >= {limit * 100:.1f} %")
+    if requests < slo.api_error_min_requests:
+        problems.append(f"too few requests: {requests} < {slo.api_error_min_requests}")
+    passed = not problems
+    worst = failing_requests(api, 3)
+    if worst:
+        problems.append("most: " + ", ".join(f"{endpoint.failures} x {_call(endpoint)}"
+                                             for endpoint in worst))
+    return Check("errors", "API error rate", threshold,
+                 f"{_percent(failures / requests)} ({failures}/{requests})", passed, requests,
+                 f"[{lower * 100:.1f}, {upper * 100:.1f}] %", "; ".join(problems),
+                 values={"failures": failures, "requests": requests,
+                         "rate": failures / requests, "lower": lower, "upper": upper,
+                         "limit": limit, "min_requests": slo.api_error_min_requests,
+                         "confidence": slo.confidence})
+
+
+def unmeasured(slo: Slo, requests: int, failures: int) -> str:
+    """Why the latency of these requests says nothing ("" when it does): more than
+    `max_failed_share` of them failed (a 401 or a 404 answers in a few ms), or a sample large
+    enough to be judged has fewer than `min_requests` successes."""
+    if not requests or not failures:
+        return ""
+    successes = requests - failures
+    if (failures / requests > slo.latency_max_failed_share
+            or (requests >= slo.latency_min_requests
+                and successes < slo.latency_min_requests)):
+        return f"not judged: {failures} of {requests} requests failed"
+    return ""
+
+
 def api_average_check(slo: Slo, endpoints: Sequence[Endpoint]) -> Check:
     api = _api_endpoints(slo, endpoints)
     requests = sum(endpoint.requests for endpoint in api)
@@ -332,13 +492,18 @@ def api_average_check(slo: Slo, endpoints: Sequence[Endpoint]) -> Check:
                      note=f"no request under {slo.api_prefix} was made")
     average = sum(endpoint.total_ms for endpoint in api) / requests
     failures = sum(endpoint.failures for endpoint in api)
+    values = {"average_ms": average, "requests": requests, "failures": failures,
+              "limit_ms": slo.api_average_ms}
+    why = unmeasured(slo, requests, failures)
+    if why:
+        return Check("api", "API average response", threshold, f"{average:.0f} ms", False,
+                     requests, note=why, values=values, judged=False)
     passed = average < slo.api_average_ms
     note = "" if passed else f"{average:.0f} ms >= {slo.api_average_ms:g} ms"
     note = f"{note}; {failures} failed request(s)" if failures and note else (
         f"{failures} failed request(s)" if failures else note)
     return Check("api", "API average response", threshold, f"{average:.0f} ms", passed, requests,
-                 note=note, values={"average_ms": average, "requests": requests,
-                                    "failures": failures, "limit_ms": slo.api_average_ms})
+                 note=note, values=values)
 
 
 def group_of(slo: Slo, endpoint: Endpoint) -> str | None:
@@ -362,22 +527,29 @@ def latency_checks(slo: Slo, endpoints: Sequence[Endpoint]) -> list[Check]:
         }
         limits = {"average": group.average_ms, "p95": group.p95_ms, "p99": group.p99_ms}
         failures = sum(endpoint.failures for endpoint in members)
+        why = unmeasured(slo, requests, failures)
         for statistic, limit in limits.items():
             value = measured[statistic]
             if value is None:
                 continue
             passed = None if limit is None else value < limit
+            judged = True
             note = "" if passed is not False else f"{value:.0f} ms >= {limit:g} ms"
-            if limit is not None and requests < slo.latency_min_requests:
+            if why:
+                # mostly failures, whose times say nothing of the service: not a pass
+                note = why
+                if limit is not None:
+                    passed, judged = False, False
+            elif limit is not None and requests < slo.latency_min_requests:
                 # the p95 of ten requests is their slowest one: reported, not judged
                 passed = None
                 note = f"not judged: {requests} < {slo.latency_min_requests} requests"
-            if statistic == "average" and failures:
+            if statistic == "average" and failures and not why:
                 note = f"{note}; {failures} failed" if note else f"{failures} failed"
             checks.append(Check(
                 "latency", f"{statistic} {group.key}",
                 f"< {limit:g} ms" if limit is not None else "", f"{value:.0f} ms", passed,
-                requests, note=note,
+                requests, note=note, judged=judged,
                 values={"group": group.key, "statistic": statistic, "ms": value,
                         "limit_ms": limit, "requests": requests, "failures": failures,
                         "endpoints": sorted(f"{e.method} {e.name}" for e in members)},
@@ -385,13 +557,18 @@ def latency_checks(slo: Slo, endpoints: Sequence[Endpoint]) -> list[Check]:
     return checks
 
 
-def evaluate(slo: Slo, endpoints: Sequence[Endpoint]) -> Verdict:
-    """Every check of the gate over one run's statistics; it passes when none is breached."""
+def evaluate(slo: Slo, endpoints: Sequence[Endpoint], *,
+             failing_limit: int = FAILING_LIMIT) -> Verdict:
+    """Every check of the gate over one run's statistics; it passes when none is breached.
+    The requests that failed most follow the objectives, as information."""
     journeys = [endpoint for endpoint in endpoints if endpoint.is_journey]
-    checks = [rate_check(rate, journeys, slo.confidence) for rate in slo.rates]
+    why_none = why_no_journeys(slo, endpoints)
+    checks = [rate_check(rate, journeys, slo.confidence, why_none) for rate in slo.rates]
     checks += journey_checks(journeys, slo.confidence)
+    checks.append(error_rate_check(slo, endpoints))
     checks.append(api_average_check(slo, endpoints))
     checks += latency_checks(slo, endpoints)
+    checks += failing_checks(endpoints, failing_limit)
     return Verdict(passed=all(check.passed is not False for check in checks), checks=checks)
 
 
@@ -399,7 +576,7 @@ def evaluate(slo: Slo, endpoints: Sequence[Endpoint]) -> Verdict:
 
 
 def render(verdict: Verdict, *, title: str = "SLO gate") -> str:
-    """The gate as a fixed-width table, the verdict first and each breach named at the end."""
+    """The gate as a fixed-width table, the verdict first, each breach named at the end."""
     headers = ["check", "threshold", "measured", "95% Wilson", "n", "result", "why"]
     rows = [[check.name, check.threshold, check.measured, check.interval, f"{check.samples:,}",
              check.result, check.note] for check in verdict.checks]
@@ -410,12 +587,21 @@ def render(verdict: Verdict, *, title: str = "SLO gate") -> str:
         return "  ".join([*cells, row[-1]]).rstrip()
 
     breaches = verdict.breaches
-    head = (f"{title}: PASS" if verdict.passed
-            else f"{title}: FAIL ({len(breaches)} breach{'es' if len(breaches) != 1 else ''})")
+    missed = [check for check in breaches if check.judged]
+    unmeasured_ = [check for check in breaches if not check.judged]
+    if verdict.passed:
+        head = f"{title}: PASS"
+    else:
+        counts = [f"{len(missed)} breach{'es' if len(missed) != 1 else ''}"] if missed else []
+        if unmeasured_:
+            counts.append(f"{len(unmeasured_)} not measured")
+        head = f"{title}: FAIL ({', '.join(counts) or 'no verdict'})"
     lines = [head, line(headers), line(["-" * width for width in widths] + ["---"])]
     lines += [line(row) for row in rows]
     lines += [f"BREACH: {check.name} {check.measured} (threshold {check.threshold}): {check.note}"
-              for check in breaches]
+              for check in missed]
+    lines += [f"NOT MEASURED: {check.name} (threshold {check.threshold}): {check.note}"
+              for check in unmeasured_]
     return "\n".join(lines)
 
 
@@ -424,6 +610,8 @@ def report(verdict: Verdict, slo: Slo, *, settings: Mapping[str, Any] | None = N
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": verdict.passed,
         "breaches": [check.name for check in verdict.breaches],
+        "not_measured": [check.name for check in verdict.breaches if not check.judged],
+        "failing_requests": verdict.failing_requests,
         "confidence": slo.confidence,
         "checks": [asdict(check) | {"result": check.result} for check in verdict.checks],
         "settings": dict(settings or {}),

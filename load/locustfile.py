@@ -15,9 +15,14 @@ thought to be:
 - `ChattingUser`: the order's chat room over its WebSocket, and the notification socket.
 
 Users log in when they start with an account from the pre-made pool (`pool.py`), so that
-registration is not what the run measures. Journeys are reported into Locust's statistics
-(`client.journey`), and when Locust quits the gate (`gate.py`) reads the statistics (on the
-master in a distributed run), prints its table, writes `gate.json` and sets the exit code.
+registration is not what the run measures. A target that answers otherwise than the contract
+(a 401 where a call is anonymous, a 404 for a path, an HTML page) fails that call, named, with
+the status and a few words of the body, and the users go on with what they can; a user the
+target will not let in (a 401 for its account, no login path) stops, with one line for the
+first such user of the process and a count when the test stops. Journeys are reported into
+Locust's statistics (`client.journey`), and when Locust quits the gate (`gate.py`) reads the
+statistics (on the master in a distributed run), prints its table, writes `gate.json` and sets
+the exit code.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ import math
 import os
 import random
 import sys
+import time
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -52,8 +59,11 @@ logger = logging.getLogger("load")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INDIA = ZoneInfo("Asia/Kolkata")
 SUCCESS_VPA = "success@razorpay"
+RECEIPT = ("razorpay_payment_id", "razorpay_order_id", "razorpay_signature")
 TOP_UP_RUPEES = 1000
 TOP_UP_LIMIT = 10_000
+# A catalog read that failed is tried again after this long, not by every task of every user.
+CATALOG_RETRY_SECONDS = 30.0
 
 # Only the shape named here is bound in this module: Locust runs the first shape class it finds.
 LoadShape = shapes.shape_named(os.environ.get("LC_LOAD_SHAPE", "steady"))
@@ -101,6 +111,12 @@ def _init(environment: Any, **kwargs: Any) -> None:
 @events.test_start.add_listener
 def _test_start(environment: Any, **kwargs: Any) -> None:
     pool.distribute(environment, environment.parsed_options.accounts_file or None)
+
+
+@events.test_stop.add_listener
+def _test_stop(environment: Any, **kwargs: Any) -> None:
+    for reason, count in Stopped.counts.most_common():
+        logger.error("%d user(s) of this process stopped: %s", count, reason)
 
 
 # --- the gate ----------------------------------------------------------------------------------
@@ -151,34 +167,101 @@ def _gate(environment: Any, **kwargs: Any) -> None:
 
 
 class Catalog:
-    """The catalog and the app config, read once per process by the first user."""
+    """The catalog and the app config, read once per process by the first user that needs them.
+
+    Each of the three reads counts on its own: what one gives is kept when another fails. A
+    read that failed is tried again after CATALOG_RETRY_SECONDS, not by every task of every
+    user (its failure is counted once, in the statistics, under the call's name)."""
 
     items: list[dict] = []
     categories: list[dict] = []
     slots: list[str] = []
+    problem = ""  # why the last read left the catalog short of what an order needs
+    read_at = -math.inf
     # the users spawned together wait for the first one's read instead of all reading it
     lock = Semaphore()
 
     @classmethod
+    def complete(cls) -> bool:
+        return bool(cls.items and cls.slots)
+
+    @classmethod
     def ensure(cls, api: Api) -> None:
-        if cls.items and cls.slots:
+        """Read what is missing (at most every CATALOG_RETRY_SECONDS); StepFailed, without a
+        request of its own, if there is still nothing to order from."""
+        cls.known(api)
+        if not cls.complete():
+            raise StepFailed(f"nothing to order from: {cls.problem}")
+
+    @classmethod
+    def known(cls, api: Api) -> None:
+        """Read what is missing if it is time to; never raises."""
+        if cls.complete() or time.monotonic() - cls.read_at < CATALOG_RETRY_SECONDS:
             return
         with cls.lock:
-            if not (cls.items and cls.slots):
+            if not cls.complete() and time.monotonic() - cls.read_at >= CATALOG_RETRY_SECONDS:
                 cls.read(api)
 
     @classmethod
     def read(cls, api: Api) -> None:
-        config = api.call("GET", "/api/mobile/config/", auth=False, keys=("pickup_time_slots",))
-        categories = api.call("GET", "/api/services/categories/?page_size=100", auth=False,
-                              name="/api/services/categories/", keys=("results",))
-        items = api.call("GET", "/api/services/items/?page_size=100", auth=False,
-                         name="/api/services/items/", keys=("results",))
-        cls.slots = list(config["pickup_time_slots"])
-        cls.categories = [row for row in categories["results"] if row.get("is_active", True)]
-        cls.items = [row for row in items["results"] if row.get("is_active", True)]
-        if not cls.items or not cls.slots:
-            raise StepFailed("the catalog has no items or the config no pickup slots")
+        problems = []
+        if not cls.slots:
+            try:
+                config = api.call("GET", "/api/mobile/config/", auth=False,
+                                  keys=("pickup_time_slots",),
+                                  check=lambda body: None
+                                  if isinstance(body["pickup_time_slots"], list)
+                                  else "pickup_time_slots is not a list")
+                cls.slots = [slot for slot in config["pickup_time_slots"] if slot]
+            except StepFailed as failed:
+                problems.append(failed.described)
+        if not cls.categories:
+            try:
+                categories = api.call("GET", "/api/services/categories/?page_size=100",
+                                      auth=False, name="/api/services/categories/",
+                                      keys=("results",), check=rows_with("id"))
+                cls.categories = [row for row in categories["results"]
+                                  if row.get("is_active", True)]
+            except StepFailed as failed:
+                problems.append(failed.described)
+        if not cls.items:
+            try:
+                items = api.call("GET", "/api/services/items/?page_size=100", auth=False,
+                                 name="/api/services/items/", keys=("results",),
+                                 check=rows_with("id"))
+                cls.items = [row for row in items["results"] if row.get("is_active", True)]
+            except StepFailed as failed:
+                problems.append(failed.described)
+        if not problems and not cls.complete():
+            problems.append("the catalog has no items or the config no pickup slots")
+        cls.problem = "; ".join(problems)
+        cls.read_at = time.monotonic()
+
+
+def rows_with(*keys: str) -> Any:
+    """A check for a page: `results` is a list of objects, each with `keys`."""
+    def check(body: dict) -> str | None:
+        rows = body["results"]
+        if not isinstance(rows, list):
+            return f"results is a {type(rows).__name__}, not a list"
+        if not all(isinstance(row, dict) and all(key in row for key in keys) for row in rows):
+            return f"results without {', '.join(keys)}"
+        return None
+    return check
+
+
+class Stopped:
+    """The users of this process that stopped for good, by reason: the first of each reason is
+    logged as it happens, the count when the test stops."""
+
+    counts: Counter[str] = Counter()
+
+    @classmethod
+    def record(cls, user: Any, reason: str) -> None:
+        if not cls.counts[reason]:
+            logger.error("%s stops: %s (every user that meets the same stops too; the count "
+                         "follows at the end)", type(user).__name__, reason)
+        cls.counts[reason] += 1
 
 
 def think_bounds(text: str) -> tuple[float, float]:
@@ -195,8 +278,19 @@ def think(user: Any) -> float:
     return random.uniform(*think_bounds(user.environment.parsed_options.think_time))
 
 
+def seq_of(value: Any) -> int:
+    """A chat sequence number as the server sent it; 0 for one that is not a number."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def money(value: Any) -> Decimal:
-    return Decimal(str(value))
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise StepFailed(f"an amount that is not a number: {str(value)[:20]!r}") from None
 
 
 class Customer(FastHttpUser):
@@ -209,22 +303,47 @@ class Customer(FastHttpUser):
 
     def on_start(self) -> None:
         self.api = Api(self)
-        self.account = pool.POOL.take()
+        self.account: dict | None = None
         self.address_id: str | None = None
         self.orders: list[str] = []
+        self.given_up = False
+        try:
+            self.account = pool.POOL.take()
+        except pool.NoAccounts as error:
+            self.give_up(str(error))
+            return
         self.session_start()
 
     def on_stop(self) -> None:
-        pool.POOL.give_back(self.account)
+        if self.account is not None:
+            pool.POOL.give_back(self.account)
 
     def session_start(self) -> None:
-        """Log in (and read the catalog once per process). A failure is counted and the next
-        task tries again, as the app would on its next screen."""
+        """Log in. A failure that may pass (no answer, a throttle, a 5xx) is counted and the
+        next task tries again, as the app would on its next screen; one the target will give
+        again (a 401 for the account, a 404 for the path) stops the user with one line, since
+        every try would fail alike. The catalog is read by the tasks that need it."""
+        if self.account is None:
+            return
         try:
-            Catalog.ensure(self.api)
             self.api.login(self.account)
-        except StepFailed:
-            self.api.access = None
+        except StepFailed as failed:
+            self.api.logout()
+            if failed.lasting:
+                self.give_up(f"cannot log in: {failed.described}")
+        except KeyError as missing:
+            self.give_up(f"an account without {missing} in the pool")
+
+    def give_up(self, reason: str) -> None:
+        """Stop this user for good, with one line for the first user of the process that stops
+        for `reason`. Locust's graceful stop: the user ends before its next task (a StopUser
+        raised in on_start would be logged as a crash); a task that called this fails its step
+        (`logged_in`), and the user ends there."""
+        if self.given_up:
+            return
+        self.given_up = True
+        Stopped.record(self, reason)
+        self.stop()
 
     def logged_in(self) -> None:
         if self.api.access is None:
@@ -236,7 +355,8 @@ class Customer(FastHttpUser):
 
     def address(self) -> str:
         if self.address_id is None:
-            page = self.api.call("GET", "/api/accounts/addresses/", keys=("results",))
+            page = self.api.call("GET", "/api/accounts/addresses/", keys=("results",),
+                                 check=rows_with("id"))
             if page["results"]:
                 default = [row for row in page["results"] if row.get("is_default")]
                 self.address_id = (default or page["results"])[0]["id"]
@@ -251,6 +371,7 @@ class Customer(FastHttpUser):
         return self.address_id
 
     def order_create(self, *, payment_method: str, image_ids: list[str] | None = None) -> dict:
+        Catalog.ensure(self.api)
         lines = random.sample(Catalog.items, k=min(len(Catalog.items), random.randint(1, 3)))
         # tomorrow in India: "today" is the backend's Asia/Kolkata date, whatever this clock says
         pickup = datetime.now(INDIA).date() + timedelta(days=1)
@@ -273,10 +394,14 @@ class Customer(FastHttpUser):
             raise StepFailed("no --sandbox-url: nobody can play the paying customer")
 
         def receipt(body: Any) -> str | None:
-            if isinstance(body, dict) and body.get("razorpay_signature"):
+            if isinstance(body, dict) and all(body.get(key) for key in RECEIPT):
                 return None
-            error = (body or {}).get("error") or {}
-            return f"checkout declined: {error.get('reason') or error.get('code') or body}"
+            error = body.get("error") if isinstance(body, dict) else None
+            if isinstance(error, dict) and (error.get("reason") or error.get("code")):
+                return f"checkout declined: {error.get('reason') or error.get('code')}"
+            shape = (", ".join(sorted(map(str, body))[:4]) if isinstance(body, dict)
+                     else type(body).__name__)
+            return f"checkout gave no receipt: {shape}"
 
         # A fresh connection each time, as the checkout page is a page of its own: a kept-alive
         # one would idle between two payments past the server's keep-alive (5 s) and might be
@@ -290,8 +415,7 @@ class Customer(FastHttpUser):
         return self.api.call(
             "POST", f"/api/payments/payments/{payment_id}/verify/",
             name="/api/payments/payments/{id}/verify/", keys=("status",),
-            json_body={key: receipt[key] for key in
-                       ("razorpay_payment_id", "razorpay_order_id", "razorpay_signature")},
+            json_body={key: receipt[key] for key in RECEIPT},
             check=lambda body: None if body["status"] == "captured"
             else f"verified payment is {body['status']}, not captured")
 
@@ -320,13 +444,17 @@ class BrowsingUser(Customer):
 
     @task(4)
     def items_of_a_category(self) -> None:
+        Catalog.known(self.api)
         category = random.choice(Catalog.categories or [{"id": ""}])["id"]
         self.api.call("GET", f"/api/services/items/?category={category}", auth=False,
                       name="/api/services/items/?category={id}", keys=("results",))
 
     @task(2)
     def item(self) -> None:
-        item = random.choice(Catalog.items or [{"id": "none"}])["id"]
+        Catalog.known(self.api)
+        if not Catalog.items:
+            raise StepFailed(f"no item to open: {Catalog.problem}")  # counted where it failed
+        item = random.choice(Catalog.items)["id"]
         self.api.call("GET", f"/api/services/items/{item}/", auth=False,
                       name="/api/services/items/{id}/", keys=("id", "base_price"))
 
@@ -491,7 +619,7 @@ class ChattingUser(Customer):
         self.chat, hello = self.socket(self.chat, f"/ws/chat/{self.room['id']}/",
                                        "/ws/chat/{room_id}/")
         if hello is not None:
-            self.last_seq = int(hello.get("last_seq") or 0)
+            self.last_seq = seq_of(hello.get("last_seq"))
         return self.room, self.chat
 
     def socket(self, socket: Socket | None, path: str, name: str) -> tuple[Socket, dict | None]:
@@ -523,7 +651,7 @@ class ChattingUser(Customer):
             lambda frame: frame.get("type") == "chat_message"
             and (frame.get("message") or {}).get("client_id") == client_id,
             action="chat_message")
-        self.last_seq = max(self.last_seq, int(frame["message"].get("seq") or 0))
+        self.last_seq = max(self.last_seq, seq_of(frame["message"].get("seq")))
 
     @task(2)
     def read_history(self) -> None:

@@ -116,9 +116,9 @@ def journey(name, total, failures, reasons=None):
                     reasons or {})
 
 
-def api(name, requests, histogram, *, failures=0, method="GET"):
+def api(name, requests, histogram, *, failures=0, method="GET", reasons=None):
     total_ms = sum(value * count for value, count in histogram.items())
-    return Endpoint(method, name, requests, failures, float(total_ms), histogram)
+    return Endpoint(method, name, requests, failures, float(total_ms), histogram, reasons or {})
 
 
 def healthy_run():
@@ -210,7 +210,8 @@ def test_a_rate_without_journeys_fails_and_says_so(slo):
     run = [endpoint for endpoint in healthy_run() if endpoint.name != "upload"]
     upload = by_name(gate.evaluate(slo, run), "image upload success")
     assert upload.passed is False
-    assert upload.note == "none of upload was completed"
+    assert upload.note == ("none of upload was completed: no request failed: the run may have "
+                           "ended before any journey did")
 
 
 def test_slow_groups_and_a_slow_api_average_are_breaches(slo):
@@ -219,7 +220,9 @@ def test_slow_groups_and_a_slow_api_average_are_breaches(slo):
     run[4] = api("/api/services/categories/", 100, {700: 100}, failures=3)
     verdict = gate.evaluate(slo, run)
     names = [check.name for check in verdict.breaches]
-    assert names == ["API average response", "p95 orders", "p99 orders", "p95 catalog"]
+    # the 3 failures of these 200 API requests are an error rate of 1.5 % on too few requests
+    assert names == ["API error rate", "API average response", "p95 orders", "p99 orders",
+                     "p95 catalog"]
     assert by_name(verdict, "average catalog").note == "3 failed"
     assert by_name(verdict, "API average response").measured == "672 ms"
 
@@ -249,6 +252,212 @@ def test_the_report_is_json_with_every_check(slo, tmp_path):
     assert data["breaches"] == []
     assert data["settings"] == {"users": 40}
     assert {check["result"] for check in data["checks"]} == {"pass", "info"}
+
+
+# --- why a run failed: the requests that failed, the error rate, latency of failures ----------
+
+CONFIG_401 = "expected 200, got 401 Authentication credentials were not provided."
+ITEMS_404 = "expected 200, got 404 text/html: Not Found"
+LOGIN_401 = "expected 200, got 401 no_active_account"
+
+
+def staging_run():
+    """What a run against a backend that is not the reference looked like: the anonymous config
+    call answered 401 and the items path 404; nobody completed a journey, and the failed
+    requests, answered in a few ms, made the average look fast."""
+    return [
+        api("/api/accounts/auth/login/", 32, {300: 32}, method="POST"),
+        api("/api/mobile/config/", 900, {6: 900}, failures=900, reasons={CONFIG_401: 900}),
+        api("/api/services/items/", 700, {5: 700}, failures=700, reasons={ITEMS_404: 700}),
+        api("/api/services/items/{id}/", 300, {5: 300}, failures=290,
+            reasons={ITEMS_404: 280, "expected 200, got 500": 10}),
+        api("/api/mobile/dashboard/", 60, {20: 60}),
+        api("/_sandbox/checkout/", 5, {15: 5}, failures=5, method="POST",
+            reasons={"checkout declined: payment_declined": 5}),
+    ]
+
+
+def test_the_requests_that_failed_most_are_named_in_the_table_and_the_report(slo, tmp_path):
+    verdict = gate.evaluate(slo, staging_run())
+
+    failing = [check for check in verdict.checks if check.kind == "failing"]
+    assert [check.name for check in failing] == [
+        "failing: GET /api/mobile/config/", "failing: GET /api/services/items/",
+        "failing: GET /api/services/items/{id}/", "failing: POST /_sandbox/checkout/"]
+    config = failing[0]
+    assert config.passed is None  # information: the objectives fail the run, not this list
+    assert config.measured == "900/900 failed"
+    assert config.note == f"900 x {CONFIG_401}"
+    assert config.values | {"errors": None} == {
+        "method": "GET", "name": "/api/mobile/config/", "failures": 900, "requests": 900,
+        "error": CONFIG_401, "error_count": 900, "errors": None}
+    assert failing[2].note == f"280 x {ITEMS_404} (+1 other error)"
+
+    text = gate.render(verdict)
+    row = next(line for line in text.splitlines() if line.startswith("failing: GET /api/mobile"))
+    assert "900/900 failed" in row
+    assert CONFIG_401 in row
+
+    path = tmp_path / "gate.json"
+    gate.write_report(path, gate.report(verdict, slo))
+    data = json.loads(path.read_text())
+    assert [(row["method"], row["name"], row["failures"], row["error"])
+            for row in data["failing_requests"]][:2] == [
+        ("GET", "/api/mobile/config/", 900, CONFIG_401),
+        ("GET", "/api/services/items/", 700, ITEMS_404)]
+    # the runner prints the table again from gate.json: the rows survive the round trip
+    assert gate.render(gate.verdict_of_report(data)).splitlines()[1:] == text.splitlines()[1:]
+
+
+def test_the_failing_list_is_limited_and_a_healthy_run_has_none(slo):
+    run = healthy_run() + [api(f"/api/thing{index}/", 10, {5: 10}, failures=index + 1,
+                               reasons={"expected 200, got 503": index + 1})
+                           for index in range(8)]
+    failing = [check for check in gate.evaluate(slo, run).checks if check.kind == "failing"]
+    assert [check.values["failures"] for check in failing] == [8, 7, 6, 5, 4]
+    # positive control
+    verdict = gate.evaluate(slo, healthy_run())
+    assert verdict.failing_requests == []
+    assert not any(line.startswith("failing:") for line in gate.render(verdict).splitlines())
+
+
+def test_a_run_without_journeys_says_which_calls_failed(slo):
+    verdict = gate.evaluate(slo, staging_run())
+    upload = by_name(verdict, "image upload success")
+    assert upload.passed is False
+    assert upload.note == (
+        "none of upload was completed: failing: GET /api/mobile/config/ 900/900 failed, "
+        "GET /api/services/items/ 700/700 failed, GET /api/services/items/{id}/ 290/300 failed")
+    assert by_name(verdict, "payment success").note.startswith(
+        "none of payment online, wallet top-up was completed: failing: GET /api/mobile/config/")
+    # positive control: a rate that has journeys says nothing of the sort
+    assert "none of" not in by_name(gate.evaluate(slo, healthy_run()), "payment success").note
+
+
+def test_a_run_whose_users_could_not_log_in_says_so(slo):
+    run = [api("/api/accounts/auth/login/", 32, {40: 32}, method="POST", failures=32,
+               reasons={LOGIN_401: 32}),
+           api("/api/services/categories/", 80, {20: 80})]
+    upload = by_name(gate.evaluate(slo, run), "image upload success")
+    assert upload.note == ("none of upload was completed: login: POST /api/accounts/auth/login/ "
+                           f"32/32 failed ({LOGIN_401})")
+    # no request at all: nobody got going
+    assert by_name(gate.evaluate(slo, []), "image upload success").note.endswith(
+        "no request was made at all: no user got going (see Locust's log)")
+
+
+def test_an_api_error_rate_above_its_limit_fails_the_gate(slo):
+    run = healthy_run()
+    run[4] = api("/api/services/categories/", 2000, {20: 1990, 250: 10}, failures=60,
+                 reasons={"expected 200, got 503": 60})
+    verdict = gate.evaluate(slo, run)
+    errors = by_name(verdict, "API error rate")
+    assert errors.passed is False
+    assert errors.threshold == "< 1.0 %"
+    assert errors.measured == "2.0 % (60/3000)"
+    assert errors.note == ("upper bound 2.6 % >= 1.0 %; "
+                           "most: 60 x GET /api/services/categories/")
+    assert [check.name for check in verdict.breaches] == ["API error rate"]
+    # positive control: the healthy run's error rate passes, its interval shown as the rates'
+    healthy = by_name(gate.evaluate(slo, healthy_run()), "API error rate")
+    assert healthy.passed is True
+    assert healthy.measured == "0.0 % (0/3000)"
+    assert healthy.interval == "[0.0, 0.1] %"
+    assert healthy.note == ""
+
+
+def test_a_few_failures_in_many_requests_keep_the_error_rate(slo):
+    run = healthy_run()
+    run[4] = api("/api/services/categories/", 2000, {20: 2000}, failures=5)
+    errors = by_name(gate.evaluate(slo, run), "API error rate")
+    assert errors.values["upper"] < 0.01
+    assert errors.passed is True
+
+
+def test_the_error_rate_is_judged_only_on_enough_requests(slo):
+    run = [*healthy_run()[:3], api("/api/orders/{id}/", 300, {80: 300})]
+    errors = by_name(gate.evaluate(slo, run), "API error rate")
+    # flawless, but 300 requests cannot show an error rate below 1 %
+    assert errors.passed is False
+    assert errors.note == "upper bound 1.3 % >= 1.0 %; too few requests: 300 < 400"
+    # positive control: 400 flawless requests clear it
+    run[3] = api("/api/orders/{id}/", 400, {80: 400})
+    assert by_name(gate.evaluate(slo, run), "API error rate").passed is True
+
+
+def test_the_error_rate_objective_is_read_from_the_slo_file():
+    slo = gate.slo_parse(tomllib.loads(
+        SLO_TEXT.replace("average_ms = 500\n", "average_ms = 500\nmax_error_rate = 0.05\n"
+                         "error_min_requests = 100\n", 1)))
+    assert (slo.api_max_error_rate, slo.api_error_min_requests) == (0.05, 100)
+    run = healthy_run()
+    run[4] = api("/api/services/categories/", 2000, {20: 2000}, failures=60)
+    assert by_name(gate.evaluate(slo, run), "API error rate").passed is True
+    too_high = SLO_TEXT.replace("average_ms = 500\n", "average_ms = 500\nmax_error_rate = 1.5\n")
+    with pytest.raises(gate.SloError, match=re.escape("`max_error_rate` must be from 0 to 1")):
+        gate.slo_parse(tomllib.loads(too_high))
+    shipped = gate.slo_load()
+    assert (shipped.api_max_error_rate, shipped.api_error_min_requests) == (0.01, 400)
+    assert shipped.latency_max_failed_share == 0.5
+
+
+def test_latency_is_not_judged_when_most_requests_failed(slo):
+    verdict = gate.evaluate(slo, staging_run())
+    average = by_name(verdict, "API average response")
+    # the failures answered in a few ms: the average is fast and says nothing
+    assert average.measured == "11 ms"
+    assert average.passed is False
+    assert average.result == "NOT MEASURED"
+    assert average.note == "not judged: 1890 of 1992 requests failed"
+    p95 = by_name(verdict, "p95 catalog")
+    assert (p95.result, p95.note) == ("NOT MEASURED", "not judged: 990 of 1000 requests failed")
+    assert by_name(verdict, "API error rate").result == "FAIL"
+    # a group that failed no more than its share is judged as ever
+    assert by_name(verdict, "p95 gateway").passed is None
+
+    text = gate.render(verdict)
+    lines = text.splitlines()
+    assert lines[0] == "SLO gate: FAIL (3 breaches, 2 not measured)"
+    row = next(line for line in lines if line.startswith("API average response"))
+    assert "NOT MEASURED" in row
+    assert " pass " not in row
+    assert ("NOT MEASURED: API average response (threshold < 500 ms): "
+            "not judged: 1890 of 1992 requests failed") in lines
+    data = gate.report(verdict, slo)
+    assert data["not_measured"] == ["API average response", "p95 catalog"]
+    assert set(data["breaches"]) >= {"API average response", "p95 catalog", "API error rate"}
+    assert gate.verdict_of_report(json.loads(json.dumps(data, default=str))).checks[
+        [check.name for check in verdict.checks].index("API average response")].result == (
+        "NOT MEASURED")
+    # positive control: the healthy run's average passes
+    assert by_name(gate.evaluate(slo, healthy_run()), "API average response").result == "pass"
+
+
+def test_latency_is_not_judged_on_too_few_successes():
+    slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
+    run = healthy_run()
+    # 44 of 90 failed: under half, but 46 successes are fewer than a judged sample
+    run[3] = api("/api/orders/{id}/", 90, {80: 90}, failures=44)
+    p95 = by_name(gate.evaluate(slo, run), "p95 orders")
+    assert (p95.passed, p95.result) == (False, "NOT MEASURED")
+    assert p95.note == "not judged: 44 of 90 requests failed"
+    # positive control: 30 of 90 failed leaves 60 successes, which are judged
+    run[3] = api("/api/orders/{id}/", 90, {80: 90}, failures=30)
+    p95 = by_name(gate.evaluate(slo, run), "p95 orders")
+    assert (p95.passed, p95.result, p95.note) == (True, "pass", "")
+
+
+def test_a_small_group_that_mostly_failed_is_not_measured_rather_than_left_out():
+    slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
+    run = healthy_run()
+    run[3] = api("/api/orders/", 10, {8: 10}, failures=9)
+    p95 = by_name(gate.evaluate(slo, run), "p95 orders")
+    assert p95.result == "NOT MEASURED"
+    assert p95.note == "not judged: 9 of 10 requests failed"
+    # positive control: ten requests that succeeded are shown, not judged, as before
+    run[3] = api("/api/orders/", 10, {80: 9, 2500: 1}, failures=1)
+    p95 = by_name(gate.evaluate(slo, run), "p95 orders")
+    assert (p95.passed, p95.note) == (None, "not judged: 10 < 50 requests")
 
 
 def test_the_shipped_slo_file_holds_the_phase_11_targets():
