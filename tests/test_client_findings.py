@@ -11,8 +11,8 @@ from fixtures.api.accounts import REGISTER, AccountsApi
 from fixtures.api.base import Absent, Call, Reply, Session, shape_differences
 from fixtures.api.catalog import CatalogApi
 from fixtures.api.defects import defects
-from fixtures.api.shapes import USER
 from fixtures.api.notifications import NotificationsApi
+from fixtures.api.shapes import USER
 from fixtures.findings import ContractFinding
 from tests.stand_in import build_app, serving
 

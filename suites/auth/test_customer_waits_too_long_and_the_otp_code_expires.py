@@ -21,9 +21,9 @@ MARGIN_SECONDS = 1.5
 def test_a_code_is_refused_after_its_lifetime(callers, sandbox, target, run):
     lifetime = target.otp_ttl_seconds
     if lifetime + MARGIN_SECONDS > run.max_wait:
-        raise Blocked(kind="limit", reason=f"the OTP lives {lifetime} s, longer than this run may wait "
+        raise Blocked(f"the OTP lives {lifetime} s, longer than this run may wait "
                       f"({run.max_wait:g} s, --max-wait); give the target a shorter OTP "
-                      "lifetime or allow a longer wait")
+                      "lifetime or allow a longer wait", kind="limit")
 
     # given a customer whose code was issued before the registration replied
     late = callers.register(verify=False, name="late")

@@ -35,8 +35,8 @@ async def test_an_open_socket_closes_when_its_token_expires(customer, sockets, t
         raise Blocked("the case mints a short-lived token with the target's signing key; "
                       "none was given (--jwt-signing-key)")
     if run.max_wait < LIFETIME_SECONDS + GRACE_SECONDS:
-        raise Blocked(kind="limit", reason=f"the case waits up to {LIFETIME_SECONDS + GRACE_SECONDS} s for a token "
-                      f"to expire, more than --max-wait ({run.max_wait:g} s)")
+        raise Blocked(f"the case waits up to {LIFETIME_SECONDS + GRACE_SECONDS} s for a token "
+                      f"to expire, more than --max-wait ({run.max_wait:g} s)", kind="limit")
 
     # given a socket whose token has an hour left (positive control: the key is right)
     lasting = await sockets.open_notifications(
