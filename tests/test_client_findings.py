@@ -66,7 +66,8 @@ def test_a_page_of_the_wrong_shape_goes_on_and_blocks_only_on_a_field_read(sessi
     # reading a field the row lacks blocks, naming the field and what the row has instead
     with pytest.raises(Absent) as caught:
         row["name"]
-    assert isinstance(caught.value, ContractFinding) and isinstance(caught.value, KeyError)
+    assert isinstance(caught.value, ContractFinding)
+    assert isinstance(caught.value, KeyError)
     assert caught.value.finding.call == "GET /api/services/categories/"
     assert caught.value.finding.got == "absent; the reply has id, title"
 
@@ -92,7 +93,8 @@ def test_shape_differences_are_the_same_whichever_account_or_row_showed_them():
 def test_a_reply_reads_like_the_dict_it_came_as():
     reply = Reply({"id": 1, "nested": Reply({"a": 2}, call="x")}, call="GET /x/")
     assert reply == {"id": 1, "nested": {"a": 2}}
-    assert reply.get("absent") is None and "absent" not in reply
+    assert reply.get("absent") is None
+    assert "absent" not in reply
     with pytest.raises(KeyError):
         reply["absent"]
 
