@@ -17,4 +17,5 @@ pytest_plugins = [
     "fixtures.ledger",
     "fixtures.reporting",
     "fixtures.contract",
+    "fixtures.privileges",
 ]
