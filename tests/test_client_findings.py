@@ -5,9 +5,14 @@ from http import HTTPStatus
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from fixtures.api import UnexpectedReply, expect_error
 from fixtures.api.accounts import REGISTER, AccountsApi
+from fixtures.api.addresses import AddressesApi
 from fixtures.api.base import Absent, Call, Reply, Session, shape_differences
 from fixtures.api.catalog import CatalogApi
 from fixtures.api.defects import defects
@@ -163,3 +168,61 @@ def test_expect_error_refuses_an_html_error(session):
     response = AccountsApi(session).raw_verify_otp("+919812345678", "000000")
     with pytest.raises(AssertionError, match="must be JSON"):
         expect_error(response, HTTPStatus.NOT_FOUND)
+
+
+def dialect_app() -> Starlette:
+    """A target that logs in at SimpleJWT's default path, by `username`, and lists its
+    addresses unpaginated."""
+    async def token(request: Request) -> JSONResponse:
+        body = await request.json()
+        if "username" not in body:
+            return JSONResponse({"username": ["This field is required."]}, status_code=400)
+        if body != {"username": "asha@laundryconnect.test", "password": "pw"}:
+            return JSONResponse({"detail": "No active account"}, status_code=401)
+        return JSONResponse({"access": "a.b.c", "refresh": "r"})
+
+    async def schema(request: Request) -> JSONResponse:
+        return JSONResponse({"openapi": "3.0.3", "paths": {
+            "/api/token/refresh/": {"post": {}}, "/api/token/": {"post": {}}}})
+
+    async def addresses(request: Request) -> JSONResponse:
+        return JSONResponse([{"id": 1, "label": "home"}])
+
+    return Starlette(routes=[Route("/api/token/", token, methods=["POST"]),
+                             Route("/api/schema/", schema),
+                             Route("/api/accounts/addresses/", addresses)])
+
+
+def test_a_login_at_another_path_by_another_field_is_followed_and_noted(monkeypatch):
+    noted = []
+    monkeypatch.setattr("fixtures.api.accounts.note", lambda f, effect: noted.append(f))
+    with serving(dialect_app()) as url:
+        session = Session(url)
+        try:
+            reply = AccountsApi(session).login("asha@laundryconnect.test", "pw")
+            # the target's login is remembered: a wrong password is refused there, as it should
+            refused = AccountsApi(session).raw_login("asha@laundryconnect.test", "wrong")
+        finally:
+            session.close()
+
+    assert reply["access"] == "a.b.c"
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    assert refused.request.url.path == "/api/token/"
+    assert sorted((f.kind, f.got) for f in noted) == [
+        ("missing", "not served; the target logs in at POST /api/token/"),
+        ("shape", "the target asks for `username` instead")]
+
+
+def test_an_unpaginated_list_is_one_page_and_a_deviation(monkeypatch):
+    noted = []
+    monkeypatch.setattr("fixtures.api.base.note", lambda f, effect: noted.append(f))
+    with serving(dialect_app()) as url:
+        session = Session(url)
+        try:
+            page = AddressesApi(session).list()
+        finally:
+            session.close()
+
+    assert page["count"] == 1
+    assert page["results"][0]["id"] == 1
+    assert [f.got for f in noted] == ["a bare list (not paginated)"]
