@@ -18,11 +18,10 @@ def test_logout_kills_that_refresh_token(customer, callers):
     pair = tablet.accounts.refresh(tablet.refresh)
     tablet.use_tokens(pair["access"], pair["refresh"])
 
-    # when the tablet logs out
-    reply = tablet.accounts.raw_logout(tablet.refresh)
+    # when the tablet logs out (a target without the call blocks the case here)
+    tablet.accounts.logout(tablet.refresh)
 
-    # then the logout answers 205 and that refresh token is dead
-    assert reply.status_code == HTTPStatus.RESET_CONTENT, reply.text
+    # then that refresh token is dead
     expect_error(tablet.accounts.raw_refresh(tablet.refresh), HTTPStatus.UNAUTHORIZED)
 
     # and the other session still refreshes, and the customer can log in again

@@ -18,7 +18,7 @@ def test_customer_registers_and_verifies_phone_by_sms(callers, sandbox):
     reply = newcomer.accounts.verify_otp(newcomer.phone_number, code)
 
     # then their account is verified, and stays so
-    assert reply["user"]["id"] == newcomer.id
+    assert str(reply["user"]["id"]) == newcomer.id
     assert reply["user"]["is_verified"] is True
     me = newcomer.accounts.me()
     assert me["is_verified"] is True

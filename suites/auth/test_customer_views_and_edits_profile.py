@@ -13,7 +13,7 @@ def test_customer_reads_their_profile(customer):
     me = customer.accounts.me()
 
     # then it is theirs, as registered
-    assert me["id"] == customer.id
+    assert str(me["id"]) == customer.id
     assert (me["email"], me["phone_number"]) == (customer.email, customer.phone_number)
     assert me["full_name"] == customer.user["full_name"]
     assert (me["role"], me["is_verified"]) == ("customer", True)
