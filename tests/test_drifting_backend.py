@@ -290,42 +290,27 @@ def test_the_flow_counts_add_up_to_the_junit_cases(drift):
         assert Counter(counts) == by_flow[flow], (flow, counts, by_flow[flow])
 
 
-# --- what the harness does not do yet: each names where it goes wrong -----------------------------
+# --- what a drifting backend must not do to the harness's verdicts ------------------------------
 
-@pytest.mark.xfail(reason="fixtures/api/base.py Session.expect raises an `html` ContractFinding "
-                   "for a 500 page and fixtures/findings.py pytest_runtest_makereport lets a "
-                   "raised finding win over the DEFECT noted for the same exchange: the case "
-                   "is reported blocked", strict=True)
 def test_a_case_that_met_a_server_error_fails(drift):
     assert drift["cases"][CATEGORY_FILTER][0] == "failed", drift["cases"][CATEGORY_FILTER]
     assert not of(drift, "html", "GET /api/services/items/"), "the 500 is a server_error only"
 
 
-@pytest.mark.xfail(reason="fixtures/callers.py new_customer/pooled_account hand the pool's "
-                   "accounts out round robin, with what earlier cases left in them: `customer` "
-                   "is not a customer 'with nothing of their own yet'", strict=True)
 def test_what_is_served_right_only_deviates_whichever_pooled_account(drift):
     assert not not_deviated(drift, SERVED_RIGHT), not_deviated(drift, SERVED_RIGHT)
 
 
-@pytest.mark.xfail(reason="fixtures/api/base.py expect_error returns DRF's `{field: [...]}` as "
-                   "it came, so a case reading `errors` finds no field; and fixtures/callers.py "
-                   "pools (see above) leave other cases' addresses in the book", strict=True)
 def test_a_validation_error_naming_the_field_only_deviates(drift):
     assert not not_deviated(drift, VALIDATION_CASES), not_deviated(drift, VALIDATION_CASES)
 
 
-@pytest.mark.xfail(reason="fixtures/api/base.py envelope_shape describes a 400 by its keys, so "
-                   "each invalid field of one call is a finding of its own", strict=True)
 def test_drf_validation_bodies_of_a_call_are_one_finding(drift):
     validation = [f for f in of(drift, "error_body", "POST /api/accounts/addresses/")
                   if f["got"].startswith("400")]
     assert len(validation) == 1, [f["got"] for f in validation]
 
 
-@pytest.mark.xfail(reason="fixtures/findings.py Notes.add compares whole Findings, `sample` "
-                   "(the exchange) included, so one difference met twice is listed twice",
-                   strict=True)
 def test_each_deviation_is_listed_once_in_its_case(drift):
     for case, (outcome, message) in drift["cases"].items():
         if outcome == "deviated":
@@ -333,9 +318,6 @@ def test_each_deviation_is_listed_once_in_its_case(drift):
             assert len(listed) == len(set(listed)), (case, listed)
 
 
-@pytest.mark.xfail(reason="fixtures/api/base.py describe() and fixtures/api/defects.py sample() "
-                   "put the request body (the login's password) and the reply (its tokens) "
-                   "into a finding's sample as they came", strict=True)
 def test_the_reports_carry_no_password_of_the_pool(drift):
     reports = (drift["out"] / "findings.json").read_text() + \
         (drift["out"] / "findings.md").read_text()
