@@ -9,14 +9,15 @@ would make it (`fixtures/mobile_contract.py`). One subtest per call; the outcome
 import allure
 
 from fixtures.api.base import Session
-from fixtures.contract import contract_dir
-from fixtures.findings import Blocked, ContractFinding, Finding
+from fixtures.contract import contract_dir, own_notes, staff_of
+from fixtures.findings import DEVIATES, Blocked, ContractFinding, Finding, note
 from fixtures.mobile_contract import (
+    NO_DOCUMENT,
     App,
     Outcome,
-    combine,
     live_check,
     load_calls,
+    outcome_of,
     static_check,
     write_report,
 )
@@ -24,40 +25,50 @@ from fixtures.mobile_contract import (
 FINDING_KINDS = {"missing": "missing", "wrong shape": "shape"}
 
 
+def static_finding(call: dict, result: Outcome) -> Finding | None:
+    """What the static check found, as a finding of its own when the row's outcome does not
+    already say it (the live call's outcome counts first: blocked, a server error, not
+    served), so that what the OpenAPI lacks is reported even where the call could not be
+    judged by its reply. Without a document at all, that one finding says it."""
+    if result.static == "served" or result.static_detail in result.detail or \
+            result.static_detail == NO_DOCUMENT:
+        return None
+    return Finding("schema", result.call,
+                   f"declared by the OpenAPI with the app's fields ({call['id']})",
+                   result.static_detail)
+
+
 @allure.feature("Contract")
 @allure.story("The app is served, call by call")
 def test_every_call_of_the_app_is_served(request, target, data, photos, sandbox_client,
-                                         staff_login, callers, run, subtests):
+                                         callers, run, subtests):
     try:
         document = request.getfixturevalue("openapi_document")
     except ContractFinding:
         document = None  # every call is then "missing" statically; the live check still runs
-    staff = None
-    if staff_login is not None:
-        staff = callers.anonymous("staff")
-        staff.use_tokens(staff_login["access"], staff_login["refresh"])
     app = App(Session(target.base_url, name="app"), data=data, photos=photos,
-              sandbox=sandbox_client, staff=staff)
+              sandbox=sandbox_client, staff=staff_of(request, callers))
     results: list[Outcome] = []
     try:
         for call in load_calls():
             label = f"{call['method']} {call['path']}"
-            with subtests.test(msg=f"{call['id']}: {label}"), \
+            with own_notes(f"{request.node.nodeid}[{call['id']}]"), \
+                    subtests.test(msg=f"{call['id']}: {label}"), \
                     allure.step(f"{call['id']}: {label}"):
                 # given what earlier calls provided, when the app makes this call
-                static = static_check(document, call)
-                live = live_check(app, call)
-                outcome, detail = combine(static, live)
-                results.append(Outcome(call["id"], call["domain"], label, outcome, static[0],
-                                       live[0], detail, live[2]))
+                result = outcome_of(call, static_check(document, call), live_check(app, call))
+                results.append(result)
                 # then it is declared with the fields the app uses, and served
-                if outcome == "blocked":
-                    raise Blocked(detail, call=label)
-                if outcome in FINDING_KINDS:
-                    raise ContractFinding(Finding(FINDING_KINDS[outcome], label,
-                                                  f"served as the contract says ({call['id']})",
-                                                  detail.splitlines()[0] if detail else ""))
-                assert outcome == "served", f"{label}: {outcome}\n{detail}"
+                if static := static_finding(call, result):
+                    note(static, DEVIATES)
+                if result.outcome == "blocked":
+                    raise Blocked(result.detail, call=label)
+                if result.outcome in FINDING_KINDS:
+                    raise ContractFinding(Finding(
+                        FINDING_KINDS[result.outcome], label,
+                        f"served as the contract says ({call['id']})",
+                        result.detail.splitlines()[0] if result.detail else ""))
+                assert result.outcome == "served", f"{label}: {result.outcome}\n{result.detail}"
     finally:
         app.close()
         text = write_report(contract_dir(run.out_dir), results)

@@ -6,30 +6,51 @@ import time
 from collections import Counter
 from types import SimpleNamespace
 
+import httpx
 import jwt
 import pytest
+from schemathesis.core.failures import CustomFailure, FailureGroup, ServerError
+from schemathesis.openapi.checks import IgnoredAuth, UndefinedStatusCode
 
+from fixtures.api.base import Absent
 from fixtures.contract import (
+    CHECKS,
+    NO_4XX,
     PROFILES,
     ContractRun,
+    FailureKey,
+    Makers,
+    Met,
     Pools,
     TokenSource,
     body_reference_keys,
+    check_of,
+    collect,
+    collections,
     coverage_runs,
+    documents_no_4xx,
     drop_framing_headers,
+    failures_report,
+    finding_of_failure,
     generation_config,
     needs_bearer,
+    ranked,
+    schema_kinds,
+    tier_checks,
 )
 from fixtures.coverage import compute, render, write_coverage
+from fixtures.findings import Blocked, Finding
 from fixtures.mobile_contract import (
     BUILDERS,
     absent_fields,
     combine,
     load_calls,
+    outcome_of,
     static_check,
     value_at,
+    write_report,
 )
-from fixtures.resources import action_of, collection_of, kind_of
+from fixtures.resources import Kind, action_of, collection_of, kind_of
 
 PAGE = {"type": "object", "properties": {
     "count": {"type": "integer"}, "next": {"type": "string"}, "previous": {"type": "string"},
@@ -313,3 +334,256 @@ def test_the_ci_budget_is_shared_out_among_the_operations_still_to_come():
     assert state.over_allowance("GET /a")
     assert PROFILES["deep"].time_budget is None
     state.session.close()
+
+
+# --- every distinct failure of an operation, ranked ------------------------------------------
+
+LABEL = "GET /api/orders/{order_id}/"
+
+
+def server_error(status=500):
+    return ServerError(operation=LABEL, status_code=status)
+
+
+def undocumented(status=418):
+    return UndefinedStatusCode(operation=LABEL, status_code=status, defined_status_codes=["200"],
+                               allowed_status_codes=[200], message=f"{status} is not documented")
+
+
+def ignored_auth():
+    return IgnoredAuth(operation=LABEL, message="no token, 200", scenario=None)
+
+
+def retry_after():
+    return CustomFailure(operation=LABEL,
+                         title="Custom check failed: `throttled_reply_names_retry_after`",
+                         message="429 without Retry-After", exception=AssertionError())
+
+
+def test_a_failure_names_the_check_it_comes_from():
+    assert check_of(server_error()) == "not_a_server_error"
+    assert check_of(undocumented()) == "status_code_conformance"
+    assert check_of(retry_after()) == "throttled_reply_names_retry_after"
+
+
+def test_failures_met_again_are_counted_once_with_their_first_case():
+    failures: dict = {}
+
+    first = collect(failures, FailureGroup([server_error(), undocumented()]), 500, "case 1")
+    again = collect(failures, FailureGroup([server_error()]), 500, "case 2")
+    other_status = collect(failures, server_error(502), 502, "case 3")
+
+    assert first == [FailureKey("not_a_server_error", 500, "Server error"),
+                     FailureKey("status_code_conformance", 500, "Undocumented status code")]
+    assert again == []  # the same check, status and title: not a new failure
+    assert other_status == [FailureKey("not_a_server_error", 502, "Server error")]
+    assert failures[FailureKey("not_a_server_error", 500, "Server error")] == Met("case 1", 2)
+    assert len(failures) == 3
+
+
+def test_a_failure_without_the_reply_s_status_takes_its_own():
+    failures: dict = {}
+
+    collect(failures, undocumented(404), None, "case")
+
+    assert list(failures) == [FailureKey("status_code_conformance", 404,
+                                         "Undocumented status code")]
+
+
+def test_server_errors_come_first_then_authentication_then_conformance_then_the_rest():
+    failures: dict = {}
+    for failure, status in ((retry_after(), 429), (undocumented(), 418), (ignored_auth(), 200),
+                            (server_error(), 500)):
+        collect(failures, failure, status, "case")
+
+    order = [key.check for key, _met in ranked(failures)]
+
+    assert order == ["not_a_server_error", "ignored_auth", "status_code_conformance",
+                     "throttled_reply_names_retry_after"]
+    assert next(iter(failures)).check == "throttled_reply_names_retry_after"  # as they came
+
+
+def test_an_operation_s_report_lists_every_distinct_failure_ranked_with_one_case_of_each():
+    failures: dict = {}
+    collect(failures, undocumented(), 418, "curl -X GET http://t/api/orders/1/  # 418")
+    collect(failures, server_error(), 500, "curl -X GET http://t/api/orders/2/  # 500")
+    collect(failures, server_error(), 500, "curl -X GET http://t/api/orders/3/  # 500")
+
+    report = failures_report(LABEL, failures)
+
+    assert report.startswith(f"{LABEL}: 2 distinct failures")
+    assert report.index("1. [not_a_server_error] 500: Server error (2 cases)") < \
+        report.index("2. [status_code_conformance] 418: Undocumented status code (1 case)")
+    assert "orders/2/" in report
+    assert "orders/3/" not in report  # one case of each
+
+
+def test_each_distinct_failure_is_a_finding_of_its_kind():
+    server = finding_of_failure(LABEL, FailureKey("not_a_server_error", 500, "Server error"),
+                                "curl")
+    auth = finding_of_failure(LABEL, FailureKey("ignored_auth", 200, "API accepts requests"),
+                              "curl")
+    unknown = finding_of_failure(LABEL, FailureKey("some_new_check", 200, "t"), "curl")
+
+    assert (server.kind, server.call, server.got) == ("server_error", LABEL, "500: Server error")
+    assert auth.kind == "ownership"
+    assert unknown is None
+
+
+def test_the_operation_s_subtest_ends_with_its_failures_and_only_its_own():
+    state = ContractRun(PROFILES["ci"])
+    state.failures[LABEL] = {}
+    collect(state.failures[LABEL], server_error(), 500, "case")
+
+    state.end_operation("GET /api/orders/")  # nothing failed there
+    with pytest.raises(AssertionError, match=r"1\. \[not_a_server_error\] 500"):
+        state.end_operation(LABEL)
+    state.session.close()
+
+
+# --- a schema that documents no 4xx ----------------------------------------------------------
+
+def without_4xx(document: dict) -> dict:
+    """`document` with every 4xx response taken out (what a schema generated without its
+    error replies documents)."""
+    stripped = json.loads(json.dumps(document))
+    for item in stripped["paths"].values():
+        for operation in item.values():
+            operation["responses"] = {status: reply for status, reply in
+                                      operation["responses"].items() if not status.startswith("4")}
+    return stripped
+
+
+def test_a_schema_without_any_4xx_is_one_finding_and_leaves_out_the_status_check():
+    bare = without_4xx(DOCUMENT)
+
+    assert documents_no_4xx(bare)
+    assert "status_code_conformance" not in tier_checks(bare)
+    assert set(tier_checks(bare)) == set(CHECKS) - {"status_code_conformance"}
+    assert (NO_4XX.kind, NO_4XX.call, NO_4XX.got) == (
+        "schema", "GET /api/schema/", "no operation documents a 4xx")
+
+
+def test_a_schema_that_documents_a_4xx_somewhere_keeps_every_check():
+    one_404 = without_4xx(DOCUMENT)
+    one_404["paths"]["/api/orders/{order_id}/"]["get"]["responses"]["404"] = {}
+    only_a_range = without_4xx(DOCUMENT)
+    only_a_range["paths"]["/api/orders/"]["get"]["responses"]["4XX"] = {}
+
+    assert not documents_no_4xx(DOCUMENT)
+    assert tier_checks(DOCUMENT) == CHECKS
+    assert not documents_no_4xx(one_404)
+    assert not documents_no_4xx(only_a_range)
+    assert not documents_no_4xx({"paths": {}})  # no operation: nothing to say
+
+
+# --- the ownership matrix's kinds ------------------------------------------------------------
+
+def test_the_matrix_covers_the_schema_s_own_collections_beside_the_registry_s():
+    document = json.loads(json.dumps(DOCUMENT))
+    document["paths"]["/api/bags/"] = {"post": {"responses": {"201": {}}}}
+    document["paths"]["/api/bags/{bag_id}/"] = {"get": {"responses": {"200": {}}}}
+    document["paths"]["/api/lockers/{locker_id}/"] = {"get": {"responses": {"200": {}}}}
+
+    names = {kind.prefix: kind.name for kind in schema_kinds(document)}
+
+    assert collections(document) == {"/api/orders/", "/api/bags/"}
+    assert names["/api/orders/"] == "order"  # the registry's kind, with its maker
+    assert names["/api/bags/"] == "bags (from the OpenAPI)"
+    assert "/api/lockers/" not in names  # no POST to make one with
+
+
+BAGS = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+    "/api/bags/": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "required": ["size"], "properties": {
+                "size": {"type": "string", "enum": ["small", "large"]}}}}}},
+        "responses": {"201": {}}}},
+    "/api/bags/{bag_id}/": {"get": {"responses": {"200": {}}}},
+}}
+
+
+class Target:
+    """Answers the matrix's calls with the replies it is given, in turn, and keeps what it
+    was sent."""
+
+    def __init__(self, *replies):
+        self.replies, self.sent = list(replies), []
+        self.session = self
+
+    def request(self, call, **kwargs):
+        self.sent.append((str(call), kwargs.get("json")))
+        status, body = self.replies.pop(0) if self.replies else (400, {"detail": "no"})
+        return httpx.Response(status, json=body, request=httpx.Request(call.method, "http://t"))
+
+
+def shop_of(target):
+    return SimpleNamespace(caller=target)
+
+
+def test_a_kind_whose_maker_fails_on_the_target_s_shapes_is_made_from_an_example():
+    def maker(_shop):
+        raise Absent(Finding("shape", "POST /api/bags/", "`id` in the reply", "absent"))
+
+    bags = Kind("bag", "/api/bags/", maker)
+    target = Target((201, {"id": 7, "size": "small"}))
+    makers = Makers(BAGS)
+
+    made = makers.make(bags, shop_of(target))
+
+    assert made["id"] == 7
+    assert target.sent[0][0] == "POST /api/bags/"
+    assert target.sent[0][1]["size"] in ("small", "large")  # valid by the schema
+    assert "absent" in makers.failed["bag"]
+
+
+def test_a_kind_made_neither_way_blocks_its_cases_with_one_finding_naming_it():
+    def maker(_shop):
+        raise Absent(Finding("shape", "POST /api/bags/", "`id` in the reply", "absent"))
+
+    bags = Kind("bag", "/api/bags/", maker)
+    target = Target()  # refuses every example
+    makers = Makers(BAGS)
+
+    with pytest.raises(Blocked) as first:
+        makers.make(bags, shop_of(target))
+    sent = len(target.sent)
+    with pytest.raises(Blocked) as again:
+        makers.make(bags, shop_of(target))
+
+    assert first.value.finding == again.value.finding  # one finding, however many cases
+    assert (first.value.finding.kind, first.value.finding.call) == ("precondition",
+                                                                     "POST /api/bags/")
+    assert "no bag could be made" in first.value.finding.got
+    assert "answered 400" in first.value.finding.got
+    assert len(target.sent) == sent  # not tried again
+
+
+def test_an_opaque_token_is_used_as_it_is():
+    class Caller:
+        access, refresh = "opaque-token", None
+
+    assert TokenSource(Caller()).access() == "opaque-token"
+
+
+# --- the mobile contract's table -------------------------------------------------------------
+
+def test_a_blocked_row_still_says_in_full_what_the_static_check_found(tmp_path):
+    entry = call(response=["results[].colour", "results[].size", "results[].owner.name.first"])
+    static = static_check(DOCUMENT, entry)
+
+    blocked = outcome_of(entry, static, ("blocked", "needs order_id\nfrom an earlier call", None))
+    served = outcome_of(call(), static_check(DOCUMENT, call()), ("served", "", 200))
+    text = write_report(tmp_path, [blocked, served])
+
+    assert blocked.outcome == "blocked"
+    assert blocked.static_detail == static[1]
+    assert "results[].colour, results[].size are not declared (results[] has: data, id, " \
+        "owner)" in static[1]
+    assert "results[].owner.name is declared string, not an object with first" in static[1]
+    assert static[1] in text  # whole, not its first line
+    assert "needs order_id\nfrom an earlier call" in text  # the live detail below the table
+    assert served.static_detail == ""
+    report = json.loads((tmp_path / "mobile-contract.json").read_text())
+    assert report["results"][0]["static_detail"] == static[1]
+
