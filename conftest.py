@@ -9,6 +9,7 @@ pytest_plugins = [
     "fixtures.sandbox",
     "fixtures.callers",
     "fixtures.images",
+    "fixtures.contract",
     "fixtures.orders",
     "fixtures.chat",
     "fixtures.ws",
@@ -16,6 +17,5 @@ pytest_plugins = [
     "fixtures.payments",
     "fixtures.ledger",
     "fixtures.reporting",
-    "fixtures.contract",
     "fixtures.privileges",
 ]

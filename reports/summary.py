@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fixtures.findings import limit_line
+
 
 @dataclass
 class Outcomes:
@@ -86,7 +88,7 @@ def render(outcomes: Outcomes, findings: list[dict], out_dir: Path, wall: int | 
             lines.append(f"  ... and {len(of_target) - SHOWN} more in findings.md")
     else:
         lines.append("findings: none")
-    lines += [f"limit of this run (not the target's): {f['got']}" for f in limits]
+    lines += [f"limit of this run (not the target's): {limit_line(f)}" for f in limits]
     lines += latency_lines(out_dir / "latency.json")
     lines += contract_lines(out_dir / "contract")
     lines.append(f"details: {out_dir / 'findings.md'}, JUnit {out_dir / 'junit.xml'}, "

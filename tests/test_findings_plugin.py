@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CASES = textwrap.dedent('''
     import pytest
-    from fixtures.findings import DEFECT, DEVIATES, Blocked, ContractFinding, Finding, note
+    from fixtures.findings import (DEFECT, DEVIATES, UNSERVED, Blocked, ContractFinding,
+                                   Finding, note)
 
     MISSING = Finding("missing", "POST /api/x/", "status [201]", "404 text/html")
     RENAMED = Finding("shape", "POST /api/login/", "a body of shape User", "(top): lacks role")
@@ -53,6 +54,10 @@ CASES = textwrap.dedent('''
 
     def test_notes_only_count_in_cases_against_the_target():
         note(CRASH, DEFECT)
+
+    def test_fails_after_a_call_that_is_not_served(target):
+        note(Finding("missing", "POST /api/z/", "served", "404 text/html"), UNSERVED)
+        assert 404 == 201
 
     def test_sets_up_through_an_operator_call():
         raise ContractFinding(Finding("operator", "GET /api/health/", "200", "404 text/html"))
@@ -97,7 +102,9 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
         "test_passes_past_a_server_error": "failure",
         "test_notes_only_count_in_cases_against_the_target": "passed",
         "test_sets_up_through_an_operator_call": "skipped",
+        "test_fails_after_a_call_that_is_not_served": "skipped",
     }
+    assert "BLOCKED: [missing] POST /api/z/" in result.stdout
     assert "NOT OFFERED: [operator] GET /api/health/" in result.stdout
     assert "BLOCKED: [missing] POST /api/x/" in result.stdout
     assert "DEVIATES: the behaviour held" in result.stdout
@@ -106,10 +113,12 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
     # ranked by the cases they blocked; a noted finding is met, not blocking
     assert [(f["kind"], f["call"], len(f["blocked_tests"]), len(f["met_by"]))
             for f in findings] == [
-        ("missing", "POST /api/x/", 2, 0), ("precondition", "-", 1, 0),
-        ("operator", "GET /api/health/", 1, 0), ("server_error", "GET /api/y/", 0, 1),
+        ("missing", "POST /api/x/", 2, 0), ("missing", "POST /api/z/", 1, 0),
+        ("precondition", "-", 1, 0), ("operator", "GET /api/health/", 1, 0),
+        ("server_error", "GET /api/y/", 0, 1),
         ("shape", "POST /api/login/", 0, 1)]
-    assert [f["party"] for f in findings] == ["target", "run", "harness", "target", "target"]
+    assert [f["party"] for f in findings] == [
+        "target", "target", "run", "harness", "target", "target"]
     report = (out / "findings.md").read_text()
     assert "| missing | major | `POST /api/x/` |" in report
     assert "## Of this run's setup" in report
@@ -138,7 +147,8 @@ def test_against_the_reference_stack_a_finding_is_a_failure(tmp_path):
     assert results["test_setup_depends_on_a_missing_call"] == "error"
     assert results["test_passes"] == "passed"
     assert results["test_passes_with_a_renamed_field"] == "failure"
-    assert len(json.loads((out / "findings.json").read_text())) == 5
+    assert results["test_fails_after_a_call_that_is_not_served"] == "failure"
+    assert len(json.loads((out / "findings.json").read_text())) == 6
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [

@@ -14,7 +14,7 @@ def test_a_new_customer_sees_an_empty_dashboard(customer, anonymous):
     dashboard = customer.mobile.dashboard()
 
     # then it is theirs, with nothing under way, an empty wallet and the catalog's categories
-    assert dashboard["user"]["id"] == customer.id
+    assert str(dashboard["user"]["id"]) == customer.id
     assert (dashboard["active_orders"], dashboard["recent_orders"]) == (0, [])
     assert money(dashboard["wallet_balance"]) == 0
     listed = {str(c["id"]) for c in anonymous.catalog.all_categories(page_size=100)}

@@ -17,7 +17,7 @@ HOUR = 3600
 
 def genuine_works(caller) -> None:
     """Positive control: the caller's own access token reads their profile."""
-    assert caller.accounts.me()["id"] == caller.id
+    assert str(caller.accounts.me()["id"]) == caller.id
 
 
 @allure.feature("Security: authentication")

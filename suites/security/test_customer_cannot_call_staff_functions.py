@@ -41,7 +41,7 @@ def test_customer_cannot_deactivate_another_customer(staff, customer, other_cust
 
     # then it is forbidden, and the other customer still works
     expect_error(reply, HTTPStatus.FORBIDDEN)
-    assert other_customer.accounts.me()["id"] == other_customer.id
+    assert str(other_customer.accounts.me()["id"]) == other_customer.id
 
 
 @allure.feature("Security: function level")

@@ -70,6 +70,6 @@ def test_customer_never_sees_another_customers_orders_in_lists(customer, other_c
     for page in seen:
         assert (page["count"], page["results"]) == (0, [])
     assert (dashboard["active_orders"], dashboard["recent_orders"]) == (0, [])
-    assert dashboard["user"]["id"] == other_customer.id
+    assert str(dashboard["user"]["id"]) == other_customer.id
     for order in (pending, cancelled):
         assert customer.orders.get(order["id"])["id"] == order["id"]

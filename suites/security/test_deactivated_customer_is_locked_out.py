@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.security, pytest.mark.needs_staff]
 def test_deactivated_customer_is_locked_out(new_customer, callers, anonymous, staff, data):
     # given a customer whose token, refresh token and password work (positive control)
     leaver = new_customer("leaver")
-    assert leaver.accounts.me()["id"] == leaver.id
+    assert str(leaver.accounts.me()["id"]) == leaver.id
     session = callers.log_in(leaver.email, leaver.password, name="leaver again")
     bystander = new_customer("bystander")
     wrong_password = anonymous.accounts.raw_login(bystander.email, data.password())
@@ -34,4 +34,4 @@ def test_deactivated_customer_is_locked_out(new_customer, callers, anonymous, st
     assert expect_error(login, HTTPStatus.UNAUTHORIZED) == wrong_body
 
     # and other customers are untouched
-    assert bystander.accounts.me()["id"] == bystander.id
+    assert str(bystander.accounts.me()["id"]) == bystander.id
