@@ -9,8 +9,8 @@ would make it (`fixtures/mobile_contract.py`). One subtest per call; the outcome
 import allure
 
 from fixtures.api.base import Session
-from fixtures.contract import contract_dir, own_notes, staff_of
-from fixtures.findings import DEVIATES, Blocked, ContractFinding, Finding, note
+from fixtures.contract import contract_dir, staff_of
+from fixtures.findings import DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
 from fixtures.mobile_contract import (
     NO_DOCUMENT,
     App,
@@ -47,12 +47,13 @@ def test_every_call_of_the_app_is_served(request, target, data, photos, sandbox_
     except ContractFinding:
         document = None  # every call is then "missing" statically; the live check still runs
     app = App(Session(target.base_url, name="app"), data=data, photos=photos,
-              sandbox=sandbox_client, staff=staff_of(request, callers))
+              sandbox=sandbox_client, staff=staff_of(request, callers),
+              accounts=target.accounts)
     results: list[Outcome] = []
     try:
         for call in load_calls():
             label = f"{call['method']} {call['path']}"
-            with own_notes(f"{request.node.nodeid}[{call['id']}]"), \
+            with NOTES.scoped(f"{request.node.nodeid}[{call['id']}]"), \
                     subtests.test(msg=f"{call['id']}: {label}"), \
                     allure.step(f"{call['id']}: {label}"):
                 # given what earlier calls provided, when the app makes this call

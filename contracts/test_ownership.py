@@ -39,10 +39,9 @@ from fixtures.contract import (
     example_body,
     needs_bearer,
     operations,
-    own_notes,
     schema_kinds,
 )
-from fixtures.findings import DEFECT, DEVIATES, Blocked, ContractFinding, Finding, note
+from fixtures.findings import DEFECT, DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
 from fixtures.resources import Kind, Workshop, action_of, body_for, collection_of
 
 
@@ -193,7 +192,7 @@ def test_another_customers_resource_is_not_found(openapi_document, workshop, new
     for method, path in calls:
         label = f"{method} {path}"
         kind = kind_for(path, kinds)
-        with own_notes(f"{request.node.nodeid}[{label}]"), \
+        with NOTES.scoped(f"{request.node.nodeid}[{label}]"), \
                 subtests.test(msg=label), allure.step(label):
             # when B makes A's call on A's resource, then A makes it
             try:
