@@ -121,6 +121,10 @@ def test_against_a_given_target_findings_block_and_real_failures_still_fail(tmp_
         "target", "target", "run", "harness", "target", "target"]
     report = (out / "findings.md").read_text()
     assert "| missing | major | `POST /api/x/` |" in report
+    # whose evidence this is, for the release gate
+    stamp = json.loads((out / "run.json").read_text())
+    assert (stamp["target"], stamp["exit_status"]) == ("http://127.0.0.1:9", 1)
+    assert stamp["outcomes"]["deviated"] == 1
     assert "## Of this run's setup" in report
 
 
