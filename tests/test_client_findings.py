@@ -227,3 +227,22 @@ def test_an_unpaginated_list_is_one_page_and_a_deviation(monkeypatch):
     assert page["count"] == 1
     assert page["results"][0]["id"] == 1
     assert noted[0].got == "a bare list (not paginated)"
+
+
+def test_a_token_under_another_name_is_read_and_noted(monkeypatch):
+    noted = []
+    monkeypatch.setattr("fixtures.api.base.note", lambda f, effect: noted.append(f))
+
+    async def login(request: Request) -> JSONResponse:
+        return JSONResponse({"access_token": "a.b.c", "refresh_token": "r", "user": {}})
+
+    app = Starlette(routes=[Route("/api/accounts/auth/login/", login, methods=["POST"])])
+    with serving(app) as url:
+        session = Session(url)
+        try:
+            reply = AccountsApi(session).login("asha@laundryconnect.test", "pw")
+        finally:
+            session.close()
+
+    assert (reply["access"], reply["refresh"]) == ("a.b.c", "r")
+    assert noted[0].got == "named `access_token`, `refresh_token`"
