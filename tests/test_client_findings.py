@@ -13,7 +13,7 @@ from starlette.routing import Route
 from fixtures.api import UnexpectedReply, expect_error
 from fixtures.api.accounts import REGISTER, AccountsApi
 from fixtures.api.addresses import AddressesApi
-from fixtures.api.base import Absent, Call, Reply, Session, shape_differences
+from fixtures.api.base import Absent, Call, Reply, Session, elsewhere_hint, shape_differences
 from fixtures.api.catalog import CatalogApi
 from fixtures.api.defects import defects
 from fixtures.api.notifications import NotificationsApi
@@ -246,3 +246,26 @@ def test_a_token_under_another_name_is_read_and_noted(monkeypatch):
 
     assert (reply["access"], reply["refresh"]) == ("a.b.c", "r")
     assert noted[0].got == "named `access_token`, `refresh_token`"
+
+
+@pytest.mark.parametrize(("call", "hint"), [
+    ("POST /api/accounts/notification-token/", "POST /api/accounts/push-token/"),
+    ("GET /api/orders/{id}/", "GET /api/orders/orders/{pk}/"),
+    ("GET /api/services/categories/", "GET /api/catalog/categories/"),
+    ("GET /api/accounts/addresses/", "GET /api/addresses/"),
+    # positive controls: another call of the same place is not offered as this one
+    ("POST /api/accounts/auth/logout/", None),
+    ("GET /api/orders/", None),
+    ("GET /api/accounts/me/", None),
+])
+def test_a_missing_call_names_where_the_targets_openapi_may_have_it(call, hint):
+    documented = {
+        "/api/accounts/push-token/": {"post": {}}, "/api/accounts/auth/login/": {"post": {}},
+        "/api/orders/orders/{pk}/": {"get": {}}, "/api/orders/history/": {"get": {}},
+        "/api/catalog/categories/": {"get": {}}, "/api/addresses/": {"get": {}},
+        "/api/notifications/preferences/me/": {"get": {}}}
+
+    found = elsewhere_hint(call, documented)
+
+    assert found == (f"; the target's OpenAPI has {hint} (the same call elsewhere?)"
+                     if hint else "")
