@@ -19,6 +19,10 @@
    master and `--workers` workers on this machine. Its HTML report, CSV statistics and history,
    and the gate's verdict land in `--out-dir` (reports/out/load). The exit code is Locust's,
    which the gate sets: 0 when every objective is met, 1 on any breach.
+5. `gate.json` is stamped with the target it measured (`target`: the `--target` URL, or
+   `reference:<profile>`, as the suites' `run.json` names it) and when the load ran
+   (`started_at`, `finished_at`): the release gate (`reports/gate.py`) counts a load result
+   only for the target and the run it judges.
 
 Nothing here imports Locust (it patches the standard library with gevent); this process only
 starts it.
@@ -37,6 +41,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +175,25 @@ def locust_run(options: argparse.Namespace, target: Target, accounts_file: Path)
 # --- the run -----------------------------------------------------------------------------------
 
 
+def target_identity(options: argparse.Namespace) -> str:
+    """What the run measured, the same from run to run and as the suites' `run.json` names it
+    (`fixtures.findings.target_identity`): the given URL, or the reference stack of a profile
+    (whose ports change every run)."""
+    if options.target:
+        return options.target.rstrip("/")
+    return f"reference:{options.profile}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def gate_stamped(report: dict[str, Any], target: str, started_at: str,
+                 finished_at: str) -> dict[str, Any]:
+    """The gate's report with the target it measured and when the load ran."""
+    return {**report, "target": target, "started_at": started_at, "finished_at": finished_at}
+
+
 def accounts_ready(options: argparse.Namespace, target: Target) -> Path:
     if options.accounts_file:
         accounts = accounts_read(options.accounts_file)
@@ -207,6 +231,7 @@ def run_on(options: argparse.Namespace, target: Target) -> int:
     say(f"Locust: {options.users} users, spawn rate {options.spawn_rate}/s, "
         f"{options.duration} s, shape {options.shape}, "
         f"{options.workers or 'no'} worker(s), target {target.base_url}")
+    started_at = now_iso()
     try:
         code = locust_run(options, target, accounts_file)
     finally:
@@ -221,6 +246,8 @@ def run_on(options: argparse.Namespace, target: Target) -> int:
     except (OSError, ValueError):
         say("no gate verdict was written: Locust did not get to the end (see above)")
         return code or 2
+    report = gate_stamped(report, target_identity(options), started_at, now_iso())
+    gate.write_report(options.out_dir / "gate.json", report)
     label = report.get("settings", {}).get("label")
     print("\n" + gate.render(gate.verdict_of_report(report),
                              title=f"SLO gate ({label})" if label else "SLO gate"), flush=True)
