@@ -40,8 +40,21 @@ LOAD_WORKERS := $(if $(filter command line,$(origin WORKERS)),$(WORKERS),0)
 LOAD_TARGET  := $(if $(TARGET),--target $(TARGET)) $(if $(SANDBOX),--sandbox $(SANDBOX))
 BENCH_PROFILES := $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),embedded scaled)
 
+# The release gate (reports/gate.py) reads what the runs wrote under $(OUT) and writes
+# $(OUT)/release/gate.html, gate.md, gate.json; GATE_ARGS adds its options (--load-dir,
+# --coverage-dir, --release-dir). `make release-check` runs its load test with 32 users for 2m
+# (enough journeys for the rates to be judged) unless USERS, SPAWN_RATE or DURATION are given.
+GATE_ARGS ?=
+GIVEN = $(filter command line environment,$(origin $(1)))
+RELEASE_USERS    := $(if $(call GIVEN,USERS),$(USERS),32)
+RELEASE_SPAWN    := $(if $(call GIVEN,SPAWN_RATE),$(SPAWN_RATE),8)
+RELEASE_DURATION := $(if $(call GIVEN,DURATION),$(DURATION),2m)
+# the suites and the contract check in one run, as e2e and release-check run them
+E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT) \
+	--alluredir $(OUT)/allure-results --clean-alluredir --junitxml $(OUT)/junit.xml
+
 .PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
-	serve-scaled bench-upload \
+	serve-scaled bench-upload gate release-check \
 	load load-smoke bench-load bench-chat wrk report clean
 
 help: ## list the commands
@@ -55,14 +68,29 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install every dependency
 
-e2e: install ## run every suite and the contract check against the reference stack (or TARGET=<url>), write reports/out, print the summary
+# e2e exits with the tests' status: it has no load test, so its gate is never complete (the
+# load metrics are NOT MEASURED); it prints the gate's verdict line for what it did measure.
+e2e: install ## run every suite and the contract check against the reference stack (or TARGET=<url>), write reports/out, print the summary and the gate's verdict
 	@mkdir -p $(OUT)
 	@start=$$(date +%s); \
-	$(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT) \
-		--alluredir $(OUT)/allure-results --clean-alluredir --junitxml $(OUT)/junit.xml; \
+	$(E2E_PYTEST); \
 		status=$$?; \
 	$(PY) -m reports.summary --out-dir $(OUT) --wall $$(( $$(date +%s) - start )); \
+	$(PY) -m reports.gate --out-dir $(OUT) --brief $(GATE_ARGS); \
 	exit $$status
+
+release-check: install ## suites, contract check, load test and the release gate against one target (TARGET/SANDBOX or PROFILE); exits with the gate
+	@mkdir -p $(OUT)
+	@start=$$(date +%s); \
+	LC_PROFILE=$(PROFILE) $(E2E_PYTEST); \
+	$(PY) -m reports.summary --out-dir $(OUT) --wall $$(( $$(date +%s) - start )); \
+	$(PY) -m load.run --profile $(PROFILE) $(LOAD_TARGET) --users $(RELEASE_USERS) \
+		--spawn-rate $(RELEASE_SPAWN) --duration $(RELEASE_DURATION) --shape $(SHAPE) \
+		--workers $(LOAD_WORKERS) --out-dir $(OUT)/load $(LOAD_ARGS); \
+	$(PY) -m reports.gate --out-dir $(OUT) $(GATE_ARGS)
+
+gate: install ## the release gate over what the runs wrote in reports/out: release/gate.html; exit 0 GO, 1 NO-GO, 2 not measured
+	$(PY) -m reports.gate --out-dir $(OUT) $(GATE_ARGS)
 
 test: install lint unit suites suites-scaled contracts contracts-scaled load-smoke ## what CI runs: lint, unit tests, the suites and the contract check on both stack profiles, the load smoke
 
