@@ -346,7 +346,15 @@ def test_backend_line_coverage_of_the_same_target_is_shown_beside_and_must_pass_
     backend["totals"]["covered_lines"] = 900
     assert status("test_coverage", evidence(backend=backend))[0] == GO
     assert gate.share({"lines": {"covered": 9, "total": 10}}, "line") == 0.9
-    assert gate.share({"line_percent": 88.0}, "line") == 0.88
+
+
+def test_backend_coverage_as_the_run_writes_it():
+    backend = {"target": TARGET, "finished_at": WRITTEN, "line_percent": 88.5,
+               "branch_percent": 71.25, "statements": 4000, "branches": 900,
+               "html": "coverage/html/index.html"}
+    result, metric = status("test_coverage", evidence(backend=backend))
+    assert (result, metric["measured"]) == (
+        GO, "API 92.0% (92/100 pairs); backend lines 88.5%, branches 71.2%")
 
 
 def test_backend_coverage_of_another_target_is_not_counted():
