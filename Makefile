@@ -154,18 +154,41 @@ bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of eac
 wrk: ## install wrk (apt), which bench-load compares Locust with
 	@command -v wrk >/dev/null || { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }
 
-reports/.tools/node_modules/.bin/allure:
+# Allure 3 from npm, with a Node.js of its own: its quality gate needs Node 22 or later
+# (iterator helpers), and the machines' Node is 20. `make report` and the harness's browser
+# tests run the CLI through $(ALLURE).
+TOOLS  := reports/.tools/node_modules
+ALLURE := $(TOOLS)/.bin/node $(TOOLS)/allure/cli.js
+
+$(TOOLS)/.bin/node:
+	npm install --prefix reports/.tools --no-audit --no-fund --silent node@22
+
+$(TOOLS)/.bin/allure: | $(TOOLS)/.bin/node
 	npm install --prefix reports/.tools --no-audit --no-fund --silent allure@3
 
-report: reports/.tools/node_modules/.bin/allure ## build the Allure HTML report of the last e2e run
+# The release gate's metrics join the run's results as a "Release gate" suite
+# (reports/gate_allure.py, from $(OUT)/release/gate.json when it judged this run). `allure run`
+# is the one command that evaluates the quality gate (reports/allurerc.mjs) into the report
+# (its "Quality Gates" tab) and into its exit status; it reads only results written while it
+# runs, so its command links the run's results into a fresh folder. Every report appends to
+# $(OUT)/history.jsonl, which gives each result its history.
+report: $(TOOLS)/.bin/allure ## build the Allure report of the last e2e run with the release gate's results; fails when its quality gate does
 	@test -d $(OUT)/allure-results || { echo "no $(OUT)/allure-results: run make e2e first"; exit 2; }
-	reports/.tools/node_modules/.bin/allure generate $(OUT)/allure-results -o $(OUT)/allure-report \
-		--name "LaundryConnect e2e"
-	@echo "Allure report: $(abspath $(OUT)/allure-report)/index.html"
-	@echo "it loads its data over HTTP: make report-open serves it (file:// shows a spinner)"
+	@if [ -f $(OUT)/release/gate.json ]; then \
+		$(PY) -m reports.gate_allure --gate $(OUT)/release/gate.json --results $(OUT)/allure-results \
+			|| echo "the report has no release gate results"; \
+	else echo "no $(OUT)/release/gate.json (make gate writes it): the report has no release gate"; fi
+	@rm -rf $(OUT)/allure-report-input
+	@status=0; LC_ALLURE_HISTORY=$(OUT)/history.jsonl $(ALLURE) run --config reports/allurerc.mjs \
+		--output $(OUT)/allure-report --results-dir $(OUT)/allure-report-input --ignore-logs \
+		-- cp -al $(OUT)/allure-results $(OUT)/allure-report-input || status=$$?; \
+	rm -rf $(OUT)/allure-report-input; \
+	echo "Allure report: $(abspath $(OUT)/allure-report)/index.html"; \
+	echo "it loads its data over HTTP: make report-open serves it (file:// shows a spinner)"; \
+	exit $$status
 
-report-open: reports/.tools/node_modules/.bin/allure ## serve the Allure report built by make report
-	reports/.tools/node_modules/.bin/allure open $(OUT)/allure-report
+report-open: $(TOOLS)/.bin/allure ## serve the Allure report built by make report
+	$(ALLURE) open $(OUT)/allure-report
 
 clean: ## remove generated reports and logs (keeps .venv)
 	rm -rf $(OUT)
