@@ -65,7 +65,9 @@ CASES = textwrap.dedent('''
 
 
 def run_cases(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, Path]:
-    (tmp_path / "test_cases.py").write_text(CASES)
+    # under suites/, as the cases of a tier that tests a target are
+    (tmp_path / "suites").mkdir(exist_ok=True)
+    (tmp_path / "suites" / "test_cases.py").write_text(CASES)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -74,7 +76,7 @@ def run_cases(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProces
         [sys.executable, "-m", "pytest", "-p", "fixtures.config", "-p", "fixtures.findings",
          "-p", "no:cacheprovider", "-p", "no:xdist", "-ra", "--rootdir", str(tmp_path),
          "-c", str(tmp_path / "pytest.ini"), "--out-dir", str(out),
-         "--junitxml", str(out / "junit.xml"), *options, str(tmp_path / "test_cases.py")],
+         "--junitxml", str(out / "junit.xml"), *options, str(tmp_path / "suites" / "test_cases.py")],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
     return result, out
 
