@@ -223,6 +223,7 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="me_retrieve", tags=ACCOUNTS, responses={200: UserSerializer})
     def get(self, request: Request) -> Response:
+        """Your own account: the profile of the user the access token belongs to."""
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(
@@ -248,6 +249,8 @@ class PushTokenApi(APIView):
         responses={200: PushTokenSavedSerializer},
     )
     def post(self, request: Request) -> Response:
+        """Register this device's Expo push token for your account. Registering it again
+        only updates its platform; a token registered by another account moves to yours."""
         data = _parse(PushTokenSerializer, request)
         push_token = services.push_token_register(
             user=request.user, token=data["token"], platform=data["platform"]
@@ -263,6 +266,7 @@ class AddressListApi(GenericAPIView):
         operation_id="addresses_list", tags=ACCOUNTS, responses=AddressSerializer(many=True)
     )
     def get(self, request: Request) -> Response:
+        """Your saved addresses, newest first, one page at a time."""
         page = self.paginate_queryset(selectors.address_list(user=request.user))
         return self.get_paginated_response(AddressSerializer(page, many=True).data)
 
@@ -273,6 +277,8 @@ class AddressListApi(GenericAPIView):
         responses={201: AddressSerializer},
     )
     def post(self, request: Request) -> Response:
+        """Add an address. Your first address, or one sent with `is_default: true`, becomes
+        the default (the previous default stops being one)."""
         data = _parse(AddressWriteSerializer, request)
         address = services.address_create(user=request.user, **data)
         return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
@@ -285,6 +291,7 @@ class AddressDetailApi(APIView):
         operation_id="addresses_retrieve", tags=ACCOUNTS, responses={200: AddressSerializer}
     )
     def get(self, request: Request, address_id: str) -> Response:
+        """One of your addresses; another account's address is 404 like an unknown id."""
         address = selectors.address_get(user=request.user, address_id=address_id)
         return Response(AddressSerializer(address).data)
 
@@ -295,6 +302,8 @@ class AddressDetailApi(APIView):
         responses={200: AddressSerializer},
     )
     def put(self, request: Request, address_id: str) -> Response:
+        """Replace an address: every required field is sent. `is_default: true` moves the
+        default here; `is_default: false` on the default is ignored (one default remains)."""
         return self._update(request, address_id, partial=False)
 
     @extend_schema(
@@ -304,10 +313,14 @@ class AddressDetailApi(APIView):
         responses={200: AddressSerializer},
     )
     def patch(self, request: Request, address_id: str) -> Response:
+        """Change some fields of an address; the others keep their values. `is_default`
+        behaves as in the full update."""
         return self._update(request, address_id, partial=True)
 
     @extend_schema(operation_id="addresses_destroy", tags=ACCOUNTS, responses={204: None})
     def delete(self, request: Request, address_id: str) -> Response:
+        """Delete an address; if it was the default, your newest remaining address becomes
+        the default. Orders keep their own copy of the addresses they were placed with."""
         address = selectors.address_get(user=request.user, address_id=address_id)
         services.address_delete(address=address)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,6 +26,8 @@ class PublicApi:
 
 
 class CategoryListApi(PublicApi, GenericAPIView):
+    """The active service categories in display order, one page at a time (no login)."""
+
     serializer_class = CategorySerializer
 
     @extend_schema(
@@ -39,6 +41,9 @@ class CategoryListApi(PublicApi, GenericAPIView):
 
 
 class ServiceItemListApi(PublicApi, GenericAPIView):
+    """The active service items with their prices, grouped by category in display order,
+    one page at a time (no login); `category` narrows them to one category."""
+
     serializer_class = ServiceItemSerializer
 
     @extend_schema(
@@ -58,6 +63,9 @@ class ServiceItemListApi(PublicApi, GenericAPIView):
 
 
 class ServiceItemDetailApi(PublicApi, APIView):
+    """One active service item (no login); an inactive one, or one of an inactive category,
+    is 404 like an unknown id."""
+
     @extend_schema(
         operation_id="services_items_retrieve",
         tags=SERVICES,

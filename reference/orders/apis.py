@@ -125,6 +125,10 @@ class OrderHistoryApi(GenericAPIView):
 
 
 class OrderDetailApi(APIView):
+    """One of your orders in full: lines, photos, the addresses as they were when it was
+    placed, the money and the status history. Staff may read any order; another account's
+    order is 404 like an unknown id."""
+
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(operation_id="orders_retrieve", tags=ORDERS, responses={200: OrderSerializer})
@@ -157,6 +161,9 @@ class OrderCancelApi(APIView):
 
 
 class OrderTrackApi(APIView):
+    """Where one of your orders stands: its status, the history of its changes and the
+    estimated delivery (none once it is cancelled)."""
+
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(operation_id="orders_track", tags=ORDERS, responses={200: TrackSerializer})

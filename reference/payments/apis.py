@@ -120,6 +120,7 @@ class SavedMethodDetailApi(APIView):
         responses={200: SavedMethodSerializer},
     )
     def get(self, request: Request, method_id: str) -> Response:
+        """One of your saved payment methods; a deleted one, or another account's, is 404."""
         method = selectors.saved_method_get(user=request.user, method_id=method_id)
         return Response(SavedMethodSerializer(method).data)
 
@@ -282,6 +283,9 @@ class PaymentListApi(GenericAPIView):
 
 
 class PaymentDetailApi(APIView):
+    """One of your payments and its state; another account's payment is 404 like an
+    unknown id."""
+
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(

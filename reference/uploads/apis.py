@@ -92,6 +92,8 @@ class ImageDetailApi(APIView):
 
     @extend_schema(operation_id="images_retrieve", tags=MOBILE, responses={200: ImageSerializer})
     def get(self, request: Request, image_id: str) -> Response:
+        """One of your uploaded images: signed, expiring URLs of the image and its thumbnail,
+        and its size. Another account's image is 404 like an unknown id."""
         image = selectors.image_get(user=request.user, image_id=image_id)
         return Response(ImageSerializer(image, context={"request": request}).data)
 
@@ -104,6 +106,8 @@ class ImageDetailApi(APIView):
         },
     )
     def delete(self, request: Request, image_id: str) -> Response:
+        """Delete one of your images and both its files. If the media storage fails (503)
+        the image stays, and deleting it again finishes the job."""
         image = selectors.image_get(user=request.user, image_id=image_id)
         services.image_delete(image=image)
         return Response(status=status.HTTP_204_NO_CONTENT)
