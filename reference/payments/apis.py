@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -328,7 +328,7 @@ class PaymentVerifyApi(APIView):
         payment = services.payment_verify(
             payment=payment,
             razorpay_payment_id=data["razorpay_payment_id"],
-            razorpay_order_id=data.get("razorpay_order_id"),
+            razorpay_order_id=data["razorpay_order_id"],
             razorpay_signature=data["razorpay_signature"],
         )
         return Response(PaymentSerializer(payment).data)
@@ -369,6 +369,9 @@ class RazorpayWebhookApi(APIView):
                 "Missing or wrong signature (`invalid_signature`), or a body that is no "
                 "event (`validation_error`).",
             ),
+            415: OpenApiResponse(
+                ErrorSerializer, "A body that is not `application/json` (`unsupported_media_type`)."
+            ),
             **GATEWAY_ERRORS,
         },
         description=(
@@ -379,6 +382,10 @@ class RazorpayWebhookApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
+        # The gateway sends JSON; the body is read raw (below), so no parser refuses another
+        # media type on the view's behalf.
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
         outcome = services.webhook_receive(
             body=request.body,
             signature=request.headers.get(SIGNATURE_HEADER),

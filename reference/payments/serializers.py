@@ -285,9 +285,11 @@ class PaymentVerifySerializer(StrictSerializer):
     """What the gateway's checkout hands back to the app."""
 
     razorpay_payment_id = serializers.CharField(max_length=64)
+    # Required, as checkout always returns it: a triple with a part left out is not what
+    # checkout returned, whatever the remaining parts prove.
     razorpay_order_id = serializers.CharField(
-        max_length=64, required=False,
-        help_text="Must be this payment's gateway order if sent; the stored one is what counts.",
+        max_length=64,
+        help_text="Must be this payment's gateway order; the stored one is what is signed.",
     )
     razorpay_signature = serializers.CharField(max_length=256)
 

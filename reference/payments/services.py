@@ -537,15 +537,15 @@ def payment_verify(
     *,
     payment: Payment,
     razorpay_payment_id: str,
+    razorpay_order_id: str,
     razorpay_signature: str,
-    razorpay_order_id: str | None = None,
 ) -> Payment:
     """Confirm an online payment from what checkout handed the app. The signature is checked
     against the gateway order id stored here (never the one sent); the payment is then
     fetched from the gateway and must match. Any mismatch: 400, nothing changes."""
     if payment.method != Payment.Method.ONLINE or not payment.gateway_order_id:
         raise _unverified("it is not paid through the gateway.")
-    if razorpay_order_id is not None and razorpay_order_id != payment.gateway_order_id:
+    if razorpay_order_id != payment.gateway_order_id:
         raise _unverified("the order id is not this payment's.")
     if not gateway.gateway_signature_valid(
         order_id=payment.gateway_order_id,

@@ -211,6 +211,22 @@ def test_the_stored_gateway_order_counts_not_the_one_sent(customer, order, gatew
 
 
 @pytest.mark.parametrize(
+    "left_out", ["razorpay_payment_id", "razorpay_order_id", "razorpay_signature"]
+)
+def test_a_triple_with_a_part_left_out_is_400_and_changes_nothing(customer, order, gateway,
+                                                                   left_out):
+    payment = pay(customer, order).json()
+    checkout = gateway.pay(payment["gateway_order_id"])
+    del checkout[left_out]
+
+    response = verify(customer, payment["id"], checkout)
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert left_out in response.json()["errors"]
+    _nothing_changed(customer, order, payment["id"])
+
+
+@pytest.mark.parametrize(
     "tamper", [{"amount": 100}, {"currency": "USD"}, {"status": "failed"}, {"status": "created"}]
 )
 def test_a_gateway_payment_that_does_not_match_is_400(customer, order, gateway, tamper):
@@ -425,6 +441,16 @@ def test_a_webhook_needs_no_token_and_answers_json_for_junk(api):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["code"] == "validation_error"
+
+
+def test_a_webhook_that_is_not_json_is_415_even_when_signed(api):
+    body = b'{"event": "payment.captured"}'
+    headers = {"HTTP_X_RAZORPAY_SIGNATURE": sign(settings.RAZORPAY_WEBHOOK_SECRET, body)}
+
+    response = api.post(WEBHOOK, body, content_type="text/plain", **headers)
+
+    assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert response.json()["code"] == "unsupported_media_type"
 
 
 # --- refunds and cancellation ------------------------------------------------------------------
