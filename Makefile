@@ -20,10 +20,15 @@ BENCH_ARGS ?=
 # CONTRACT_PROFILE=ci (bounded, the default) or deep (nightly) sizes the contract tier's
 # Schemathesis run (contracts/README.md).
 CONTRACT_PROFILE ?= ci
+# BACKEND_COVERAGE=1 runs the reference stack's backend under coverage.py in e2e and
+# release-check and writes its line and branch coverage to $(OUT)/coverage/ (backend.json,
+# html/); refused with TARGET: the harness cannot measure code it does not run.
+BACKEND_COVERAGE ?=
 
 TARGET_ARGS := $(if $(TARGET),--base-url $(TARGET)) $(if $(SANDBOX),--sandbox-url $(SANDBOX))
 SUITE_ARGS  := -n $(WORKERS) --dist loadfile $(TARGET_ARGS) $(ARGS)
 CONTRACT_ARGS := --contract-profile $(CONTRACT_PROFILE)
+E2E_ARGS := $(if $(filter 1 yes true,$(BACKEND_COVERAGE)),--backend-coverage)
 
 # Load tests (load/README.md). `make load` boots the scaled stack unless PROFILE=embedded or
 # TARGET=<url> SANDBOX=<url> is given; USERS, SPAWN_RATE, DURATION (90s, 2m, 1h) and SHAPE
@@ -50,8 +55,8 @@ RELEASE_USERS    := $(if $(call GIVEN,USERS),$(USERS),32)
 RELEASE_SPAWN    := $(if $(call GIVEN,SPAWN_RATE),$(SPAWN_RATE),8)
 RELEASE_DURATION := $(if $(call GIVEN,DURATION),$(DURATION),2m)
 # the suites and the contract check in one run, as e2e and release-check run them
-E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) --out-dir $(OUT) \
-	--alluredir $(OUT)/allure-results --clean-alluredir --junitxml $(OUT)/junit.xml
+E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) $(E2E_ARGS) \
+	--out-dir $(OUT) --alluredir $(OUT)/allure-results --clean-alluredir --junitxml $(OUT)/junit.xml
 
 .PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
 	serve-scaled bench-upload gate release-check \

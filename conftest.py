@@ -4,6 +4,7 @@ pytest_plugins = [
     "fixtures.config",
     "fixtures.findings",
     "fixtures.exchanges",
+    "fixtures.backend_coverage",
     "fixtures.stack",
     "fixtures.data",
     "fixtures.sandbox",

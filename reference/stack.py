@@ -9,6 +9,12 @@ The scaled profile also runs moto's standalone S3 server (`python -m moto.server
 media storage, unless LC_S3_ENDPOINT_URL names one; the embedded profile keeps media in local
 files.
 
+`--coverage-data DIR` runs the backend's processes (the setup commands, uvicorn and each of its
+workers) under coverage.py: they get COVERAGE_PROCESS_START (the `[tool.coverage]` settings of
+pyproject.toml) and COVERAGE_FILE, so that coverage's start-up hook, which its package installs,
+starts measuring in every one of them, and each saves a data file of its own into DIR when it
+ends, SIGTERM included. Combining and reporting them is the caller's part.
+
 Each child runs in its own process group (so a multi-worker uvicorn is stopped whole) and gets
 SIGTERM if the launcher dies. This module imports neither Django nor the sandbox: it only runs
 them, with `sys.executable`, from the repository root.
@@ -73,6 +79,18 @@ S3_VARIABLES = (
 DATABASE_OWNER_TAG = "reference.stack"
 SETUP_COMMANDS = (("migrate", "--noinput"), ("load_catalog",), ("ensure_staff",))
 S3_SETUP_COMMANDS = (("ensure_bucket",),)
+# What the backend's processes are measured with under --coverage-data.
+COVERAGE_CONFIG = REPO_ROOT / "pyproject.toml"
+COVERAGE_PROBE_DEADLINE_SECONDS = 60
+# Exits 0 in a new interpreter only if coverage's start-up hook started measuring it.
+_COVERAGE_PROBE = (
+    "import sys\n"
+    "try:\n"
+    "    import coverage\n"
+    "except ImportError:\n"
+    "    sys.exit(4)\n"
+    "sys.exit(0 if getattr(coverage.process_startup, 'coverage', None) else 3)\n"
+)
 
 SANDBOX_HEALTH_DEADLINE_SECONDS = 30
 S3_HEALTH_DEADLINE_SECONDS = 30
@@ -459,6 +477,48 @@ def redis_forget(url: str, prefix: str) -> int:
     return deleted
 
 
+# --- coverage of the backend -------------------------------------------------------------------
+
+
+def coverage_variables(data_dir: Path) -> dict[str, str]:
+    """What makes a Python process of the backend measure itself: coverage's start-up hook
+    reads the settings from COVERAGE_PROCESS_START, and COVERAGE_FILE puts the data file (one
+    per process, `parallel = true`) in `data_dir`."""
+    return {
+        "COVERAGE_PROCESS_START": str(COVERAGE_CONFIG),
+        "COVERAGE_FILE": str(Path(data_dir).resolve() / ".coverage"),
+    }
+
+
+def coverage_check(env: Mapping[str, str]) -> None:
+    """Raise StackError unless a new interpreter given `coverage_variables` measures itself:
+    coverage.py must be installed, with the start-up hook its package ships (7.10 and later)."""
+    with tempfile.TemporaryDirectory(prefix="lc-coverage-probe-") as scratch:
+        probe_env = {**env, **coverage_variables(Path(scratch))}
+        try:
+            probe = subprocess.run(
+                [sys.executable, "-c", _COVERAGE_PROBE], cwd=REPO_ROOT, env=probe_env,
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=COVERAGE_PROBE_DEADLINE_SECONDS, check=False,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise StackError(
+                f"--coverage-data: a Python process with coverage did not start within "
+                f"{COVERAGE_PROBE_DEADLINE_SECONDS} s"
+            ) from error
+    if probe.returncode == 0:
+        return
+    why = {
+        4: f"coverage.py is not installed in {sys.executable}",
+        3: f"coverage.py's start-up hook (its .pth file) is not installed in {sys.executable}, "
+        "so new processes are not measured",
+    }.get(probe.returncode, f"the probe exited with {probe.returncode}: {probe.stderr[-800:]}")
+    raise StackError(
+        f"--coverage-data: {why}. Install the project's dependencies (`make install`; "
+        "coverage>=7.10 ships the hook) or run without backend coverage."
+    )
+
+
 # --- the stack ---------------------------------------------------------------------------------
 
 
@@ -474,6 +534,8 @@ class StackOptions:
     log_dir: Path = DEFAULT_LOG_DIR
     otp_ttl_seconds: int | None = None
     keep_data: bool = False
+    # where the backend's processes save their coverage data (None: not measured)
+    coverage_data: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -549,6 +611,9 @@ class Stack:
             ensure_port_free(options.host, options.port, "--port")
         if options.sandbox_port:
             ensure_port_free(options.host, options.sandbox_port, "--sandbox-port")
+        if options.coverage_data is not None:
+            coverage_check(self._child_env())
+            options.coverage_data.mkdir(parents=True, exist_ok=True)
         if options.profile == "scaled":
             self._prepare_scaled()
         # The sandbox must know where to send gateway webhooks before either half starts.
@@ -627,6 +692,7 @@ class Stack:
             "s3_bucket": self.s3_bucket,
             "processes": {child.name: child.process.pid for child in self.children},
             "boot_seconds": boot_seconds,
+            "coverage_data": str(options.coverage_data) if options.coverage_data else None,
         }
 
     def _prepare_scaled(self) -> None:
@@ -726,6 +792,8 @@ class Stack:
                 LC_S3_SECRET_ACCESS_KEY=S3_TEST_SECRET_ACCESS_KEY,
                 LC_S3_REGION=DEFAULT_S3_REGION,
             )
+        if self.options.coverage_data is not None:
+            env.update(coverage_variables(self.options.coverage_data))
         return env
 
     def _backend_argv(self, port: int) -> list[str]:
@@ -989,6 +1057,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--keep-data", action="store_true", help="keep the run's data folder after the stop"
     )
+    common.add_argument(
+        "--coverage-data",
+        type=Path,
+        metavar="DIR",
+        help="run the backend's processes (setup commands, uvicorn and every worker) under "
+        "coverage.py with the [tool.coverage] settings of pyproject.toml; each saves its data "
+        "file into DIR when it stops (combine them with `coverage combine`)",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -1053,6 +1129,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[argparse.Namespace, St
         log_dir=args.log_dir,
         otp_ttl_seconds=otp_ttl,
         keep_data=args.keep_data,
+        coverage_data=args.coverage_data.resolve() if args.coverage_data else None,
     )
     return args, options
 
@@ -1077,6 +1154,8 @@ def _banner(state: Mapping[str, Any]) -> str:
         lines.append(f"  Database      {state['database']} (Redis prefix {state['redis_prefix']})")
     if state["s3_url"]:
         lines.append(f"  S3 storage    {redact(state['s3_url'])}  (bucket {state['s3_bucket']})")
+    if state["coverage_data"]:
+        lines.append(f"  Coverage data {state['coverage_data']}  (saved when the stack stops)")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -165,6 +165,45 @@ def test_both_halves_get_one_gateway_test_account_and_the_sandbox_the_webhook_ur
     )
 
 
+def test_coverage_data_makes_the_backend_measure_itself_and_nothing_else(tmp_path):
+    built = stack.Stack(
+        stack.StackOptions(coverage_data=tmp_path / "data"), environ={},
+        stop_event=threading.Event(), say=print,
+    )
+
+    backend = built._backend_env("http://127.0.0.1:8900")
+    sandbox = built._sandbox_env()
+
+    assert backend["COVERAGE_PROCESS_START"] == str(REPO_ROOT / "pyproject.toml")
+    assert backend["COVERAGE_FILE"] == str(tmp_path / "data" / ".coverage")
+    assert "COVERAGE_PROCESS_START" not in sandbox
+    assert "COVERAGE_PROCESS_START" not in _backend_env("embedded", {})
+
+
+def test_coverage_data_option_is_resolved(clean_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    _, measured = parse_options(["boot", "--state-file", "s.json", "--coverage-data", "cov"])
+    _, plain = parse_options(["boot", "--state-file", "s.json"])
+
+    assert measured.coverage_data == tmp_path / "cov"
+    assert plain.coverage_data is None
+
+
+def test_coverage_check_passes_where_new_processes_are_measured():
+    stack.coverage_check(_env())
+
+
+def test_coverage_check_says_when_new_processes_would_not_be_measured(monkeypatch):
+    # as in an interpreter where coverage's start-up hook is not installed
+    monkeypatch.setattr(stack, "_COVERAGE_PROBE", "import sys; sys.exit(3)")
+
+    with pytest.raises(StackError, match=r"start-up hook .* is not installed") as refused:
+        stack.coverage_check(_env())
+
+    assert "make install" in str(refused.value)
+
+
 def test_taken_port_is_a_clear_error():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -410,6 +449,42 @@ def test_scaled_boot_runs_workers_and_drops_its_database_on_sigterm(boot):
     assert run.wait_exit() == 0, run.output()
     _assert_all_gone(run, state, processes)
     assert state["database"] not in _postgres_databases(admin_url)
+
+
+def _measured_files(data_dir: Path) -> list[set[str]]:
+    """The files each data file in `data_dir` measured, one set per process."""
+    import coverage
+
+    found = []
+    for piece in sorted(data_dir.glob(".coverage.*")):
+        data = coverage.CoverageData(basename=str(piece))
+        data.read()
+        found.append({name for name in data.measured_files() if data.lines(name)})
+    return found
+
+
+def test_scaled_boot_under_coverage_saves_every_workers_data_on_sigterm(boot, tmp_path):
+    _scaled_services_or_skip()
+
+    # given a measured scaled stack with two workers, which serves a request
+    data_dir = tmp_path / "coverage"
+    run = boot("--profile", "scaled", "--workers", "2", "--coverage-data", str(data_dir))
+    state = run.wait_state()
+    assert "error" not in state, state["error"]
+    assert state["coverage_data"] == str(data_dir)
+    _assert_healthy(state)
+
+    # when the launcher is asked to stop
+    run.launcher.send_signal(signal.SIGTERM)
+    assert run.wait_exit() == 0, run.output()
+
+    # then each worker saved its data on the way out: two data files measured the ASGI
+    # application, which only the workers load (the setup commands and uvicorn's supervisor
+    # saved theirs too)
+    measured = _measured_files(data_dir)
+    serving = [files for files in measured
+               if any(name.endswith("reference/config/asgi.py") for name in files)]
+    assert len(serving) == 2, (len(measured), run.output())
 
 
 def test_failed_boot_writes_the_error_with_the_log_tail(boot):
