@@ -15,7 +15,7 @@ For every operation of the live schema with a request body:
 The calls are made as the operation's caller: no token for a public one, the contract
 customer's token otherwise, and staff's where customers get 403 for the control (a staff-only
 call). Path ids are of a real resource of that customer where the tier can make one of the
-kind (`fixtures.contract.Makers`; a view may look its resource up before it reads the body),
+kind (`fixtures.contract.RealIds`; a view may look its resource up before it reads the body),
 random otherwise. Another answer than the documented refusal is a `status` deviation; a control
 that answers the refusal itself blocks the case (the call refuses every body: the refusal
 proves nothing), and so does a staff-only call without staff credentials. One subtest per
@@ -35,10 +35,9 @@ import httpx
 
 from fixtures.api.base import Call, describe
 from fixtures.api.uploads import MultipartStream
-from fixtures.contract import Makers, needs_bearer, operations, resolve, schema_kinds
+from fixtures.contract import RealIds, needs_bearer, operations, resolve
 from fixtures.findings import DEVIATES, NOTES, Blocked, Finding, note
 from fixtures.images import jpeg_of_size
-from fixtures.resources import PATH_PARAMETER, Kind, collection_of
 
 MEGABYTE = 1024 * 1024
 # more than the contract's largest body (a 5 MB photo and its multipart framing)
@@ -117,36 +116,6 @@ def multipart(field: str, content: bytes, *, filename: str | None = "photo.jpg"
     return {"content": stream.chunks(), "headers": stream.headers}
 
 
-class Resources:
-    """One real resource of the contract customer per kind, made on first need; a kind that
-    cannot be made gives random ids (the reason is kept)."""
-
-    def __init__(self, document: dict, workshop):
-        self.workshop = workshop
-        self.kinds = schema_kinds(document)
-        self.makers = Makers(document)
-        self.made: dict[str, str] = {}
-        self.unmade: dict[str, str] = {}
-
-    def kind_for(self, path: str) -> Kind | None:
-        prefix = collection_of(path)
-        return next((kind for kind in self.kinds if kind.prefix == prefix), None)
-
-    def ids(self, path: str) -> dict[str, str]:
-        names = [match.group(0)[1:-1] for match in PATH_PARAMETER.finditer(path)]
-        ids = {name: str(uuid.uuid4()) for name in names}
-        kind = self.kind_for(path)
-        if names and kind is not None and kind.name not in self.unmade:
-            if kind.name not in self.made:
-                try:
-                    self.made[kind.name] = str(self.makers.make(kind, self.workshop)["id"])
-                except Exception as problem:  # no resource: random ids, the reason kept
-                    self.unmade[kind.name] = str(problem).splitlines()[0][:200]
-            if kind.name in self.made:
-                ids[names[0]] = self.made[kind.name]
-        return ids
-
-
 def send(session, call: Call, ids: dict[str, str], body: Body, credentials: dict[str, Any]
          ) -> httpx.Response | str:
     """The reply, or what happened instead when the target dropped the connection."""
@@ -209,7 +178,7 @@ def test_operations_refuse_bodies_too_large_or_of_another_media_type(
     # given the operations that take a body and document refusing one, and real resources
     found = list(with_bodies(openapi_document))
     assert found, "the schema has no operation that takes a body and documents 413 or 415"
-    resources = Resources(openapi_document, workshop)
+    resources = RealIds(openapi_document, workshop)
     session = contract_customer.session
 
     for operation in found:

@@ -1,7 +1,8 @@
 """The contract tier's generated refusal checks (`contracts/test_authentication.py`,
-`contracts/test_request_bodies.py`) fail where a backend does not refuse, and pass where it
-does: run against a small backend whose OpenAPI documents 401, 413 and 415 on every operation,
-half of which honour them and half of which take anything."""
+`contracts/test_request_bodies.py`, `contracts/test_paging.py`) fail where a backend does not
+refuse, and pass where it does: run against a small backend whose OpenAPI documents 401, 413,
+415 and the paging refusals (400, 404) on its operations, half of which honour them and half of
+which take anything."""
 
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ def operation(*, body: bool, secured: bool = True) -> dict:
     return found
 
 
+def listing() -> dict:
+    found = operation(body=False)
+    found["parameters"] = [{"in": "query", "name": name, "schema": {"type": "integer"}}
+                           for name in ("page", "page_size")]
+    for status in ("400", "404"):
+        found["responses"][status] = {"description": status, "content": {
+            "application/json": {"schema": ERROR}}}
+    return found
+
+
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {"title": "refusing backend", "version": "1"},
@@ -57,6 +68,8 @@ DOCUMENT = {
         "/api/open/": {"get": operation(body=False)},
         "/api/notes/": {"post": operation(body=True)},
         "/api/lax/": {"post": operation(body=True)},
+        "/api/pages/": {"get": listing()},
+        "/api/loose-pages/": {"get": listing()},
     },
     "components": {
         "schemas": {"Error": {"type": "object", "required": ["message", "code"],
@@ -131,6 +144,20 @@ def build_app() -> Starlette:
         await request.body()
         return JSONResponse({"ok": True})
 
+    async def pages(request: Request) -> JSONResponse:
+        if not logged_in(request):
+            return error(401, "not_authenticated")
+        if not request.query_params.get("page_size", "20").isdigit():
+            return error(400, "validation_error")
+        if request.query_params.get("page", "1") != "1":
+            return error(404, "not_found")
+        return JSONResponse({"count": 0, "next": None, "previous": None, "results": []})
+
+    async def loose_pages(request: Request) -> JSONResponse:
+        if not logged_in(request):
+            return error(401, "not_authenticated")
+        return JSONResponse({"count": 0, "next": None, "previous": None, "results": []})
+
     return Starlette(routes=[
         Route("/api/accounts/auth/register/", register, methods=["POST"]),
         Route("/api/accounts/verify-otp/", verify, methods=["POST"]),
@@ -140,6 +167,8 @@ def build_app() -> Starlette:
         Route("/api/open/", open_),
         Route("/api/notes/", notes, methods=["POST"]),
         Route("/api/lax/", lax, methods=["POST"]),
+        Route("/api/pages/", pages),
+        Route("/api/loose-pages/", loose_pages),
     ])
 
 
@@ -149,7 +178,8 @@ def test_the_refusal_checks_fail_where_a_backend_does_not_refuse(tmp_path):
     with serving(build_app()) as url:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "contracts/test_authentication.py",
-             "contracts/test_request_bodies.py", "-p", "no:xdist", "--base-url", url,
+             "contracts/test_request_bodies.py", "contracts/test_paging.py", "-p", "no:xdist",
+             "--base-url", url,
              "--sandbox-url", url, "--out-dir", str(out)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = result.stdout + result.stderr
@@ -170,9 +200,14 @@ def test_the_refusal_checks_fail_where_a_backend_does_not_refuse(tmp_path):
            if (kind, call) == ("status", "POST /api/lax/")}
     assert lax == {"200"}, findings
     assert len([1 for kind, call, _ in findings if call == "POST /api/lax/"]) == 2
+    # the list that takes any page deviates on both paging refusals
+    assert {got for kind, call, got in findings
+            if (kind, call) == ("status", "GET /api/loose-pages/")} == {
+        "200 for a page size that is not a number", "200 for a page past the end"}, findings
+    assert "[GET /api/loose-pages/ 400]" in output
     # while the operations that refuse as documented (the positive controls) passed
-    assert not [f for f in findings if f[1] in ("GET /api/guarded/", "POST /api/notes/")], \
-        findings
-    assert "[GET /api/guarded/]" not in output
-    assert "[POST /api/notes/ 413]" not in output
-    assert "[POST /api/notes/ 415]" not in output
+    honest = ("GET /api/guarded/", "POST /api/notes/", "GET /api/pages/")
+    assert not [f for f in findings if f[1] in honest], findings
+    for case in ("GET /api/guarded/", "POST /api/notes/ 413", "POST /api/notes/ 415",
+                 "GET /api/pages/ 400", "GET /api/pages/ 404"):
+        assert f"[{case}]" not in output, case
