@@ -92,6 +92,20 @@ def test_the_room_needs_an_order_id(customer):
     assert "order_id" in response.json()["errors"]
 
 
+@pytest.mark.parametrize("spelling", ["{{{id}}}", "{{{id}", "urn:uuid:{id}", "{hex}"])
+def test_an_order_id_in_another_spelling_than_the_schemas_is_refused(
+        customer, order, spelling):
+    # uuid.UUID reads each of these; the OpenAPI's `format: uuid` allows 8-4-4-4-12 only
+    spelled = spelling.format(id=order["id"], hex=order["id"].replace("-", ""))
+
+    refused = customer.post(ROOMS, {"order_id": spelled}, format="json")
+
+    assert refused.status_code == HTTPStatus.BAD_REQUEST, refused.content
+    assert set(refused.json()["errors"]) == {"order_id"}
+    assert customer.post(ROOMS, {"order_id": order["id"]}, format="json").status_code \
+        == HTTPStatus.CREATED
+
+
 @pytest.mark.parametrize(("fields", "field"), [
     ({"message": 42}, "message"),
     ({"message": "hi", "client_id": 7}, "client_id"),

@@ -254,6 +254,57 @@ def test_an_upload_attaches_to_the_callers_own_order_only(
     ]
 
 
+# Spellings of a real order's id that Python's uuid.UUID reads and the OpenAPI's `format: uuid`
+# does not allow. The contract tier found the chat upload accepting a schema-violating
+# `order_id` (contracts/kept_cases.yaml keeps that input for every run against any target).
+OTHER_SPELLINGS = {
+    "open brace": "{{{id}",
+    "close brace": "{id}}}",
+    "braces": "{{{id}}}",
+    "uuid prefix": "uuid:{id}",
+    "urn": "urn:uuid:{id}",
+    "bare hex": "{hex}",
+    "hyphens moved": "-{hex}--",
+}
+
+
+@pytest.mark.parametrize("path", [UPLOAD, CHAT_UPLOAD])
+@pytest.mark.parametrize("spelling", sorted(OTHER_SPELLINGS))
+def test_an_order_id_in_another_spelling_than_the_schemas_is_refused(
+    customer, customer_address, catalog, path, spelling
+):
+    order_id = customer.post(
+        ORDERS, order_body(customer_address, catalog), format="json"
+    ).json()["id"]
+    spelled = OTHER_SPELLINGS[spelling].format(id=order_id, hex=order_id.replace("-", ""))
+
+    refused = upload(customer, images.photo(), path=path, order_id=spelled)
+
+    assert refused.status_code == HTTPStatus.BAD_REQUEST, refused.content
+    assert "order_id" in refused.json()["errors"]
+    assert not UploadedImage.objects.exists()
+    # the schema's own spelling, either case, attaches the photo (the positive control)
+    accepted = upload(customer, images.photo(), path=path, order_id=order_id.upper())
+    assert accepted.status_code == HTTPStatus.CREATED, accepted.content
+    assert str(Order.objects.get(pk=order_id).images.get().pk) == accepted.json()["id"]
+
+
+def test_an_order_id_given_twice_or_as_a_file_is_refused(customer, customer_address, catalog):
+    order_id = customer.post(
+        ORDERS, order_body(customer_address, catalog), format="json"
+    ).json()["id"]
+    photo = SimpleUploadedFile("photo.jpg", images.photo(), content_type="image/jpeg")
+    twice = customer.post(CHAT_UPLOAD, {"image": photo, "order_id": ["not-an-id", order_id]},
+                          format="multipart")
+    as_file = upload(customer, images.photo(), path=CHAT_UPLOAD,
+                     order_id=SimpleUploadedFile("order.txt", order_id.encode()))
+
+    for refused in (twice, as_file):
+        assert refused.status_code == HTTPStatus.BAD_REQUEST, refused.content
+        assert "order_id" in refused.json()["errors"]
+    assert not UploadedImage.objects.exists()
+
+
 @pytest.mark.parametrize(
     "name", ["images/../../reference.sqlite3", "other/abc.jpg", "images/x.jpg", "thumbs/"]
 )
