@@ -1,5 +1,7 @@
 """contracts/asyncapi.yaml: it parses, it has a schema for every frame type of the contract (no
-more, no fewer), and its schemas accept the contract's frames and refuse broken ones."""
+more, no fewer), its schemas accept the contract's frames and refuse broken ones, every client
+frame has an example of its own schema, and the frame properties that name an object are the
+ones the socket ownership cases are made from."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import yaml
 
 from fixtures.api import shapes
 from fixtures.findings import DEVIATES
-from fixtures.frames import ASYNCAPI, TO_CLIENT, TO_SERVER, frame_schemas, load
+from fixtures.frames import ASYNCAPI, TO_CLIENT, TO_SERVER, Door, frame_schemas, load
 
-# The frame types of shared/spec/mobile-api.md, section "WebSockets", as the contract lists them.
+# The frame types of shared/spec/mobile-api.md, section "WebSockets", as the contract lists them;
+# and `error` on the notifications socket too, which refuses a frame the way the chat socket does
+# (the contract lists `error` for chat only; the reference sends it on both).
 CONTRACT = {
     "chat": {
         TO_CLIENT: {"connection_established", "chat_message", "typing", "read", "sync_complete",
@@ -21,7 +25,7 @@ CONTRACT = {
     },
     "notifications": {
         TO_CLIENT: {"connection_established", "notification", "order_update", "unread_count",
-                    "pong"},
+                    "pong", "error"},
         TO_SERVER: {"ping", "mark_read"},
     },
 }
@@ -64,6 +68,7 @@ GOOD = {
         {"type": "order_update", "order": ORDER},
         {"type": "unread_count", "count": 0},
         {"type": "pong"},
+        {"type": "error", "code": "not_found", "message": "No such notification."},
     ],
     ("notifications", TO_SERVER): [
         {"type": "ping"},
@@ -132,6 +137,9 @@ def test_a_sample_of_every_frame_type_validates(socket, direction):
     ("chat", TO_SERVER, {"type": "chat_message", "message": "x" * 2001, "client_id": "a"},
      "breaks maxLength 2000"),
     ("chat", TO_SERVER, {"type": "sync"}, "lacks after_seq"),
+    ("chat", TO_SERVER, {"type": "read", "up_to_seq": 1, "room_id": None}, "room_id: is null"),
+    ("chat", TO_SERVER, {"type": "chat_message", "message": "x", "client_id": "a",
+                         "image_id": True}, "image_id: breaks anyOf"),
     ("notifications", TO_CLIENT, {"type": "notification",
                                   "notification": {**NOTIFICATION, "type": "promo"}},
      "is not one of"),
@@ -139,8 +147,9 @@ def test_a_sample_of_every_frame_type_validates(socket, direction):
                                   "order": without(ORDER, "order_number")},
      "lacks order_number"),
     ("notifications", TO_CLIENT, {"type": "unread_count", "count": -1}, "breaks minimum"),
-    ("notifications", TO_CLIENT, {"type": "error", "code": "x", "message": "y"},
-     "is not a server -> client frame"),
+    ("notifications", TO_CLIENT, {"type": "error", "message": "y"}, "lacks code"),
+    ("notifications", TO_SERVER, {"type": "error", "code": "x", "message": "y"},
+     "is not a client -> server frame"),
 ])
 def test_a_broken_frame_fails_naming_the_problem(socket, direction, frame, problem):
     problems = frame_schemas().problems(socket, direction, frame)
@@ -170,3 +179,34 @@ def test_the_objects_of_frames_and_of_rest_replies_are_the_same(component, shape
     schema = frame_schemas().document["components"]["schemas"][component]
     assert set(schema["required"]) == set(shape["required"])
     assert set(schema["properties"]) == set(shape["properties"])
+
+
+@pytest.mark.parametrize("socket", sorted(CONTRACT))
+def test_every_client_frame_has_an_example_of_its_own_schema(socket):
+    schemas = frame_schemas()
+    for frame_type in schemas.types(socket, TO_SERVER):
+        example = schemas.example(socket, TO_SERVER, frame_type)
+        assert example["type"] == frame_type, example
+        assert schemas.problems(socket, TO_SERVER, example) == [], example
+
+
+def test_the_ways_a_client_names_an_object_are_read_from_the_document():
+    # the room in the chat socket's address, the photo of a message, the room a chat frame may
+    # name, and the notification `mark_read` marks: each is a socket ownership case
+    assert set(frame_schemas().doors()) == {
+        Door("chat", "room_id"),
+        Door("chat", "image_id", "chat_message"),
+        *(Door("chat", "room_id", frame_type)
+          for frame_type in ("chat_message", "typing", "read", "sync")),
+        Door("notifications", "notification_id", "mark_read"),
+    }
+
+
+def test_a_property_named_like_an_id_names_nothing_unless_its_schema_is_the_id(tmp_path):
+    document = yaml.safe_load(ASYNCAPI.read_text())
+    mark_read = document["components"]["messages"]["MarkRead"]["payload"]["properties"]
+    mark_read["notification_id"] = {"type": "string"}
+    changed = tmp_path / "asyncapi.yaml"
+    changed.write_text(yaml.safe_dump(document))
+
+    assert Door("notifications", "notification_id", "mark_read") not in load(changed).doors()
