@@ -76,7 +76,8 @@ def run_cases(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProces
         [sys.executable, "-m", "pytest", "-p", "fixtures.config", "-p", "fixtures.findings",
          "-p", "no:cacheprovider", "-p", "no:xdist", "-ra", "--rootdir", str(tmp_path),
          "-c", str(tmp_path / "pytest.ini"), "--out-dir", str(out),
-         "--junitxml", str(out / "junit.xml"), *options, str(tmp_path / "suites" / "test_cases.py")],
+         "--junitxml", str(out / "junit.xml"), *options,
+         str(tmp_path / "suites" / "test_cases.py")],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
     return result, out
 
