@@ -45,7 +45,7 @@ LOAD_WORKERS := $(if $(filter command line,$(origin WORKERS)),$(WORKERS),0)
 LOAD_TARGET  := $(if $(TARGET),--target $(TARGET)) $(if $(SANDBOX),--sandbox $(SANDBOX))
 BENCH_PROFILES := $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),embedded scaled)
 
-# The release gate (reports/gate.py) reads what the runs wrote under $(OUT) and writes
+# The release gate (reports/gate/) reads what the runs wrote under $(OUT) and writes
 # $(OUT)/release/gate.html, gate.md, gate.json; GATE_ARGS adds its options (--load-dir,
 # --coverage-dir, --release-dir). `make release-check` runs its load test with 32 users for 2m
 # (enough journeys for the rates to be judged) unless USERS, SPAWN_RATE or DURATION are given.
@@ -178,7 +178,7 @@ $(TOOLS)/.bin/allure: | $(TOOLS)/.bin/node
 	npm install --prefix reports/.tools --no-audit --no-fund --silent allure@3
 
 # The release gate's metrics join the run's results as a "Release gate" suite
-# (reports/gate_allure.py, from $(OUT)/release/gate.json when it judged this run). `allure run`
+# (reports/gate/allure.py, from $(OUT)/release/gate.json when it judged this run). `allure run`
 # is the one command that evaluates the quality gate (reports/allurerc.mjs) into the report
 # (its "Quality Gates" tab) and into its exit status; it reads only results written while it
 # runs, so its command links the run's results into a fresh folder. Every report appends to
@@ -186,7 +186,7 @@ $(TOOLS)/.bin/allure: | $(TOOLS)/.bin/node
 report: $(TOOLS)/.bin/allure ## build the Allure report of the last e2e run with the release gate's results; fails when its quality gate does
 	@test -d $(OUT)/allure-results || { echo "no $(OUT)/allure-results: run make e2e first"; exit 2; }
 	@if [ -f $(OUT)/release/gate.json ]; then \
-		$(PY) -m reports.gate_allure --gate $(OUT)/release/gate.json --results $(OUT)/allure-results \
+		$(PY) -m reports.gate.allure --gate $(OUT)/release/gate.json --results $(OUT)/allure-results \
 			|| echo "the report has no release gate results"; \
 	else echo "no $(OUT)/release/gate.json (make gate writes it): the report has no release gate"; fi
 	@rm -rf $(OUT)/allure-report-input

@@ -1,7 +1,7 @@
 // Allure 3 configuration of `make report` (Makefile: `allure run --config reports/allurerc.mjs`).
 //
-// The release verdict is reports/gate.py's (gate.md). Its metrics are the "Release gate" suite
-// of the results (reports/gate_allure.py: GO passed, NO-GO failed, NOT MEASURED broken), and
+// The release verdict is reports/gate's (gate.md). Its metrics are the "Release gate" suite
+// of the results (reports/gate/allure.py: GO passed, NO-GO failed, NOT MEASURED broken), and
 // Allure's quality gate says of that suite what its rules can say: every metric has a result,
 // and none failed or is broken. So the report's "Quality Gates" tab and the CLI's exit status
 // agree with gate.md; which evidence counts, thresholds and NO-GO (1) apart from NOT MEASURED

@@ -1,4 +1,4 @@
-"""The release gate as Allure results (reports/gate_allure.py): one result per metric with the
+"""The release gate as Allure results (reports/gate/allure.py): one result per metric with the
 status Allure's quality gate judges, ids that keep each metric's history, and the evidence
 attached or named."""
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reports.gate_allure import SUITE, main, write_results
+from reports.gate.allure import SUITE, main, write_results
 
 
 def gate_with(*metrics: dict) -> dict:

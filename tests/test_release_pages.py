@@ -23,7 +23,7 @@ from filelock import FileLock
 from playwright.sync_api import sync_playwright
 
 from reports import gate
-from reports.gate_allure import SUITE
+from reports.gate.allure import SUITE
 
 pytestmark = pytest.mark.browser
 

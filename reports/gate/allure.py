@@ -7,7 +7,7 @@ Allure's history shows each metric's trend from run to run. Allure 3's quality g
 Statuses: GO is `passed`, NO-GO `failed`, NOT MEASURED `broken`. A metric without evidence is
 not a pass and not a measured breach: `broken` is Allure's "could not be judged", and unlike
 `skipped` it counts as a failure in Allure's quality gate (`maxFailures`), as NOT MEASURED
-fails the release gate. Whether NO-GO (exit 1) or NOT MEASURED (exit 2) is `reports/gate.py`'s
+fails the release gate. Whether NO-GO (exit 1) or NOT MEASURED (exit 2) is `reports/gate/`'s
 to say; Allure only knows passed or not.
 
 History: Allure 3 keys a result's history on its test case (`testCaseId`, else `fullName`)
@@ -21,7 +21,7 @@ in the text attachment (and a URL is a link of the result). Relative evidence pa
 up beside gate.json, then in the run's output folder (gate.json's parent's parent), then from
 the working directory.
 
-`python -m reports.gate_allure --gate reports/out/release/gate.json --results
+`python -m reports.gate.allure --gate reports/out/release/gate.json --results
 reports/out/allure-results` (`make report` runs it) writes nothing when gate.json judged
 another run than the one whose results these are (the run id of both).
 """

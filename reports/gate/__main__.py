@@ -1,0 +1,5 @@
+import sys
+
+from reports.gate.cli import main
+
+sys.exit(main())
