@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from reports.gate.pages import render_text, verdict_line, write
-from reports.gate.verdict import build
+from reports.gate.verdict import JUDGES, build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the gate goes (default <out>/release)")
     parser.add_argument("--brief", action="store_true",
                         help="print the verdict line only, not the table")
+    parser.add_argument("--count", action="store_true",
+                        help="print how many metrics the gate judges and exit (Allure's "
+                        "quality gate asks for as many results)")
     args = parser.parse_args(argv)
+    if args.count:
+        print(len(JUDGES))
+        return 0
     release = args.release_dir or args.out_dir / "release"
     report = build(args.out_dir, load_dir=args.load_dir, coverage_dir=args.coverage_dir,
                    release_dir=release)
