@@ -1,7 +1,7 @@
 """The sandbox's own API under `/_sandbox/`, for tests and people (never for the backend).
 
 This module holds what is common (health, faults) and the SMS inbox; the gateway's and push's
-control calls (checkout, webhooks, a device's inbox) live beside their emulators in `gateway.py`
+control calls (checkout, webhooks, a device's inbox) live beside their emulators in `gateway/`
 and `push.py`, and answer errors the same way: JSON `{"error": "<what was wrong and what is
 allowed>", ...}` with status 400 or 404.
 """
@@ -17,11 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.faults import FAULT_TABLE, FaultError
-from sandbox.state import SandboxState
-
-
-def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
+from sandbox.state import sandbox_state
 
 
 def control_error(status: int, message: str, **details: object) -> JSONResponse:
@@ -46,7 +42,7 @@ async def health(request: Request) -> Response:
 async def sms_inbox(request: Request) -> Response:
     """What a phone received, oldest first; every message when `to` is absent."""
     to = phone_query(request.query_params.get("to"))
-    messages = _state(request).sms.received_by(to)
+    messages = sandbox_state(request).sms.received_by(to)
     results = [
         {
             "to": message["to"],
@@ -68,11 +64,11 @@ class Faults(HTTPEndpoint):
 
     async def get(self, request: Request) -> Response:
         return JSONResponse(
-            {"results": [fault.as_json() for fault in _state(request).faults.all()]}
+            {"results": [fault.as_json() for fault in sandbox_state(request).faults.all()]}
         )
 
     async def delete(self, request: Request) -> Response:
-        return JSONResponse({"deleted": _state(request).faults.clear()})
+        return JSONResponse({"deleted": sandbox_state(request).faults.clear()})
 
 
 async def faults_add(request: Request) -> Response:
@@ -81,7 +77,7 @@ async def faults_add(request: Request) -> Response:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         return control_error(HTTPStatus.BAD_REQUEST, f"the request body is not JSON: {error}")
     try:
-        fault = _state(request).faults.add(body)
+        fault = sandbox_state(request).faults.add(body)
     except FaultError as error:
         return control_error(HTTPStatus.BAD_REQUEST, error.message, **error.details)
     return JSONResponse(fault.as_json(), status_code=HTTPStatus.CREATED)
@@ -89,7 +85,7 @@ async def faults_add(request: Request) -> Response:
 
 async def fault_delete(request: Request) -> Response:
     fault_id = request.path_params["fault_id"]
-    if not _state(request).faults.remove(fault_id):
+    if not sandbox_state(request).faults.remove(fault_id):
         return control_error(
             HTTPStatus.NOT_FOUND,
             f"no fault with id {fault_id!r} (it may have expired after its `times`)",

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.control import control_error
-from sandbox.state import SandboxState
+from sandbox.state import sandbox_state
 
 API_PREFIX = "/--/api/v2"
 MAX_MESSAGES = 100
@@ -45,10 +45,6 @@ def expo_errors(status: int, code: str, message: str) -> JSONResponse:
 
 class _Invalid(Exception):
     """A request Expo refuses whole, with a VALIDATION_ERROR."""
-
-
-def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
 
 
 async def _json_body(request: Request) -> Any:
@@ -106,7 +102,7 @@ def _not_registered(token: str) -> dict[str, Any]:
 
 async def _apply_fault(request: Request, tokens: list[str]) -> Response | None:
     """Play the fault of the first recipient token that has one; None means answer normally."""
-    state = _state(request)
+    state = sandbox_state(request)
     fault = None
     for token in dict.fromkeys(tokens):
         fault = state.faults.take("push", {"token": token}, REQUEST_FAULTS)
@@ -127,7 +123,7 @@ async def _apply_fault(request: Request, tokens: list[str]) -> Response | None:
 
 
 async def push_send(request: Request) -> Response:
-    state = _state(request)
+    state = sandbox_state(request)
     try:
         body = await _json_body(request)
         messages = body if isinstance(body, list) else [body]
@@ -173,7 +169,7 @@ async def push_receipts(request: Request) -> Response:
 
     Unknown ids are left out, as Expo does for receipts that are not ready or have expired.
     """
-    state = _state(request)
+    state = sandbox_state(request)
     try:
         body = await _json_body(request)
     except _Invalid as error:
@@ -200,7 +196,7 @@ async def push_receipts(request: Request) -> Response:
 
 async def inbox(request: Request) -> Response:
     """What a device received, oldest first, each message as sent; every message without token."""
-    return JSONResponse({"results": _state(request).push.received_by(
+    return JSONResponse({"results": sandbox_state(request).push.received_by(
         request.query_params.get("token"))})
 
 
@@ -214,7 +210,7 @@ async def unregister(request: Request) -> Response:
     if not isinstance(token, str) or not token:
         return control_error(HTTPStatus.BAD_REQUEST,
                              'send {"token": "ExponentPushToken[...]"} to unregister a device')
-    _state(request).push.unregister(token)
+    sandbox_state(request).push.unregister(token)
     return JSONResponse({"token": token, "registered": False})
 
 

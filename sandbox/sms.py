@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.state import SandboxState
+from sandbox.state import SandboxState, sandbox_state
 
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"\+[1-9]\d{1,14}")
@@ -162,7 +162,7 @@ async def _apply_fault(request: Request, state: SandboxState, to: str) -> Respon
 
 
 async def messages_create(request: Request) -> Response:
-    state: SandboxState = request.app.state.sandbox
+    state = sandbox_state(request)
     denied = _authenticate(request, state)
     if denied is not None:
         return denied
@@ -212,7 +212,7 @@ async def messages_create(request: Request) -> Response:
 
 async def message_fetch(request: Request) -> Response:
     """The message as Twilio shows it once the handset got it: delivered."""
-    state: SandboxState = request.app.state.sandbox
+    state = sandbox_state(request)
     denied = _authenticate(request, state)
     if denied is not None:
         return denied

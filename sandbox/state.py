@@ -2,7 +2,7 @@
 
 Everything lives in memory for the life of one process. Each store guards itself with a lock, so
 handlers may run as concurrent tasks (or, under a test client, in other threads). The gateway's
-store is a plain container: the rules that read and change it (`gateway.py`) run inside
+store is a plain container: the rules that read and change it (`gateway/`) run inside
 `GatewayStore.lock`, so that a check and the change it allows are one step.
 """
 
@@ -13,10 +13,13 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from sandbox.faults import FaultRegistry
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 DEFAULT_TWILIO_ACCOUNT_SID = "AC5a4db0c05a4db0c05a4db0c05a4db0c0"
 DEFAULT_TWILIO_AUTH_TOKEN = "sandbox-twilio-token"  # noqa: S105 - a test credential
@@ -162,7 +165,7 @@ class SmsStore:
 class GatewayStore:
     """The gateway's entities by id, as Razorpay shows them, plus what only the sandbox knows.
 
-    Read and change it only inside `with store.lock:` (see `gateway.py`).
+    Read and change it only inside `with store.lock:` (see `gateway/`).
     """
 
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -300,3 +303,8 @@ class SandboxState:
         # Webhook deliveries running in the background; held here so none is garbage-collected.
         self.tasks: set[asyncio.Task[None]] = set()
         self.push = PushStore()
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    """The state of the sandbox app that serves `request` (set by `create_app`)."""
+    return request.app.state.sandbox
