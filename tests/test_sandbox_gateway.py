@@ -11,13 +11,11 @@ import hmac
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
@@ -30,7 +28,6 @@ import razorpay
 import uvicorn
 from razorpay.errors import BadRequestError, ServerError, SignatureVerificationError
 from starlette.applications import Starlette
-from starlette.exceptions import StarletteDeprecationWarning
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -38,12 +35,8 @@ from starlette.routing import Route
 from fixtures.polling import poll
 from sandbox.app import create_app
 from sandbox.state import SandboxConfig
-
-with warnings.catch_warnings():
-    # Starlette 1.10's TestClient asks for the httpx2 package, which the project does not list
-    # yet; it still works on httpx. Drop this filter once pyproject depends on httpx2.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
+from tests.sandbox_client import TestClient, add_fault
+from tests.stand_in import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KEY_ID = "rzp_test_UnitTestKey001"
@@ -98,12 +91,6 @@ def paid_payment(client: TestClient, amount: int = 50000) -> dict:
     order = create_order(client, amount=amount)
     payment_id = checkout(client, order["id"])["razorpay_payment_id"]
     return client.get(f"/v1/payments/{payment_id}").json()
-
-
-def add_fault(client: TestClient | httpx.Client, **body: Any) -> dict:
-    response = client.post("/_sandbox/faults/", json=body)
-    assert response.status_code == HTTPStatus.CREATED, response.text
-    return response.json()
 
 
 def deliveries(client: TestClient | httpx.Client, **filters: str) -> list[dict]:
@@ -307,7 +294,7 @@ def test_python_m_sandbox_stops_with_a_clear_message_on_a_live_key():
     env = {**os.environ, "LC_SANDBOX_RAZORPAY_KEY_ID": "rzp_live_ABCDEFGHIJKLMN"}
 
     finished = subprocess.run(
-        [sys.executable, "-m", "sandbox", "--port", str(_free_port())],
+        [sys.executable, "-m", "sandbox", "--port", str(free_port())],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False,
     )
 
@@ -942,12 +929,6 @@ def test_health_lists_every_emulator(client):
 # --- the official razorpay SDK against a real sandbox, webhooks to a real receiver -------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Receiver:
     """A webhook receiver standing in for the backend: records every POST, fails on request."""
 
@@ -1006,7 +987,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     """A receiver served by uvicorn in a thread of this process, and its webhook URL."""
     recorder = Receiver()
     app = Starlette(routes=[Route("/webhooks/razorpay/", recorder.webhook, methods=["POST"])])
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off", ws="none", access_log=False))
     thread = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
@@ -1020,53 +1001,17 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         thread.join(timeout=10)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + BOOT_DEADLINE_SECONDS
-    with httpx.Client(trust_env=False, timeout=1) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the sandbox exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if http.get(f"{url}/_sandbox/health/").status_code == HTTPStatus.OK:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"the sandbox was not healthy within {BOOT_DEADLINE_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory, receiver) -> Iterator[str]:
-    """A sandbox served by uvicorn in a child process, sending webhooks to the receiver."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    env = {
-        **os.environ,
+def sandbox_env(receiver) -> dict[str, str]:
+    """The sandbox process takes the test's credentials and sends webhooks to the receiver,
+    retrying after a short backoff."""
+    return {
         "LC_SANDBOX_RAZORPAY_KEY_ID": KEY_ID,
         "LC_SANDBOX_RAZORPAY_KEY_SECRET": KEY_SECRET,
         "LC_SANDBOX_RAZORPAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "LC_SANDBOX_WEBHOOK_URL": receiver[1],
         "LC_SANDBOX_WEBHOOK_BACKOFF_SECONDS": "0.1",
     }
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -1075,12 +1020,6 @@ def rzp(sandbox_url) -> Iterator[razorpay.Client]:
     sdk = razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=sandbox_url)
     yield sdk
     sdk.session.close()
-
-
-@pytest.fixture
-def control(sandbox_url) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox_url, trust_env=False, timeout=10) as http:
-        yield http
 
 
 @pytest.fixture

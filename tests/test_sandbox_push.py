@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-import subprocess
-import sys
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from http import HTTPStatus
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,21 +21,13 @@ from exponent_server_sdk import (
     PushMessage,
     PushServerError,
 )
-from starlette.exceptions import StarletteDeprecationWarning
 
 from sandbox.app import create_app
 from sandbox.state import SandboxConfig
+from tests.sandbox_client import TestClient, add_fault
 
-with warnings.catch_warnings():
-    # Starlette 1.10's TestClient asks for the httpx2 package, which the project does not list
-    # yet; it still works on httpx. Drop this filter once pyproject depends on httpx2.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SEND = "/--/api/v2/push/send"
 RECEIPTS = "/--/api/v2/push/getReceipts"
-BOOT_DEADLINE_SECONDS = 20
 
 
 def new_token() -> str:
@@ -254,15 +241,9 @@ def test_unregister_needs_a_token(client):
 # --- faults ------------------------------------------------------------------------------------
 
 
-def add_fault(client: TestClient | httpx.Client, **body: object) -> dict:
-    response = client.post("/_sandbox/faults/", json={"service": "push", **body})
-    assert response.status_code == HTTPStatus.CREATED, response.text
-    return response.json()
-
-
 def test_http_5xx_refuses_requests_with_the_matched_token_only(client):
     token, other = new_token(), new_token()
-    add_fault(client, fault="http_5xx", status=503, match={"token": token})
+    add_fault(client, service="push", fault="http_5xx", status=503, match={"token": token})
 
     refused = send(client, [{"to": other, "body": "x"}, {"to": token, "body": "x"}])
     delivered = send(client, [{"to": other, "body": "y"}])
@@ -276,7 +257,7 @@ def test_http_5xx_refuses_requests_with_the_matched_token_only(client):
 
 def test_timeout_holds_then_answers_504_without_delivering(client):
     token = new_token()
-    add_fault(client, fault="timeout", seconds=0.2, match={"token": token}, times=1)
+    add_fault(client, service="push", fault="timeout", seconds=0.2, match={"token": token}, times=1)
 
     started = time.monotonic()
     response = send(client, [{"to": token, "body": "x"}])
@@ -289,7 +270,7 @@ def test_timeout_holds_then_answers_504_without_delivering(client):
 
 def test_slow_delivers_after_the_delay(client):
     token = new_token()
-    add_fault(client, fault="slow", seconds=0.2, match={"token": token})
+    add_fault(client, service="push", fault="slow", seconds=0.2, match={"token": token})
 
     started = time.monotonic()
     response = send(client, [{"to": token, "body": "x"}])
@@ -302,7 +283,7 @@ def test_slow_delivers_after_the_delay(client):
 def test_receipt_requests_play_the_faults_of_their_tokens(client):
     token = new_token()
     [ticket] = tickets(client, [{"to": token, "body": "x"}])
-    add_fault(client, fault="http_5xx", match={"token": token}, times=1)
+    add_fault(client, service="push", fault="http_5xx", match={"token": token}, times=1)
 
     failed = client.post(RECEIPTS, json={"ids": [ticket["id"]]})
     retried = client.post(RECEIPTS, json={"ids": [ticket["id"]]})
@@ -314,64 +295,12 @@ def test_receipt_requests_play_the_faults_of_their_tokens(client):
 # --- the official exponent_server_sdk against a real sandbox process ---------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + BOOT_DEADLINE_SECONDS
-    with httpx.Client(trust_env=False, timeout=1) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the sandbox exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if http.get(f"{url}/_sandbox/health/").status_code == HTTPStatus.OK:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"the sandbox was not healthy within {BOOT_DEADLINE_SECONDS} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory) -> Iterator[str]:
-    """The base URL of a sandbox served by uvicorn in a child process, on a free port."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def expo(sandbox_url) -> Iterator[PushClient]:
     """The official SDK client, pointed at the sandbox the way the backend does it."""
     sdk = PushClient(host=sandbox_url)
     yield sdk
     sdk.session.close()
-
-
-@pytest.fixture
-def control(sandbox_url) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox_url, trust_env=False, timeout=10) as http:
-        yield http
 
 
 def test_sdk_publishes_and_the_device_receives(expo, control):
@@ -439,7 +368,7 @@ def test_sdk_splits_large_batches_and_a_bigger_batch_is_refused(sandbox_url, exp
 
 def test_sdk_raises_push_server_error_on_5xx_for_the_matched_token_only(expo, control):
     token, other = new_token(), new_token()
-    fault = add_fault(control, fault="http_5xx", match={"token": token})
+    fault = add_fault(control, service="push", fault="http_5xx", match={"token": token})
     try:
         with pytest.raises(PushServerError) as failed:
             expo.publish(PushMessage(to=token, body="x"))
@@ -454,7 +383,7 @@ def test_sdk_raises_push_server_error_on_5xx_for_the_matched_token_only(expo, co
 
 def test_sdk_with_a_short_timeout_gives_up_on_a_held_request(sandbox_url, control):
     token = new_token()
-    add_fault(control, fault="timeout", seconds=1, match={"token": token}, times=1)
+    add_fault(control, service="push", fault="timeout", seconds=1, match={"token": token}, times=1)
     impatient = PushClient(host=sandbox_url, timeout=0.2)
     try:
         with pytest.raises(requests.exceptions.Timeout):

@@ -3,40 +3,26 @@ official twilio SDK against a real sandbox process."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from pathlib import Path
 
 import httpx
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from sandbox.app import create_app
 from sandbox.sms import num_segments
 from sandbox.state import SandboxConfig
+from tests.sandbox_client import TestClient, add_fault
 
-with warnings.catch_warnings():
-    # Starlette 1.10's TestClient asks for the httpx2 package, which the project does not list
-    # yet; it still works on httpx. Drop this filter once pyproject depends on httpx2.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "unit-test-token"
 MESSAGES = f"/2010-04-01/Accounts/{SID}/Messages.json"
 FROM = "+15005550006"
-BOOT_DEADLINE_SECONDS = 20
 
 
 @pytest.fixture
@@ -55,12 +41,6 @@ def inbox(client: TestClient, to: str) -> list[dict]:
     response = client.get("/_sandbox/sms/", params={"to": to})
     assert response.status_code == HTTPStatus.OK, response.text
     return response.json()["results"]
-
-
-def add_fault(client: TestClient, **body: object) -> dict:
-    response = client.post("/_sandbox/faults/", json=body)
-    assert response.status_code == HTTPStatus.CREATED, response.text
-    return response.json()
 
 
 # --- wire format -------------------------------------------------------------------------------
@@ -351,56 +331,10 @@ def test_unknown_path_is_json(client):
 # --- the official twilio SDK against a real sandbox process ------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + BOOT_DEADLINE_SECONDS
-    with httpx.Client(trust_env=False, timeout=1) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the sandbox exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if http.get(f"{url}/_sandbox/health/").status_code == HTTPStatus.OK:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"the sandbox was not healthy within {BOOT_DEADLINE_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory) -> Iterator[str]:
-    """The base URL of a sandbox served by uvicorn in a child process, on a free port."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    env = {
-        **os.environ,
-        "LC_SANDBOX_TWILIO_ACCOUNT_SID": SID,
-        "LC_SANDBOX_TWILIO_AUTH_TOKEN": TOKEN,
-    }
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def sandbox_env() -> dict[str, str]:
+    """The sandbox process takes the test's Twilio account."""
+    return {"LC_SANDBOX_TWILIO_ACCOUNT_SID": SID, "LC_SANDBOX_TWILIO_AUTH_TOKEN": TOKEN}
 
 
 @pytest.fixture
@@ -410,12 +344,6 @@ def twilio(sandbox_url) -> Iterator[Client]:
     sdk.api.base_url = sandbox_url
     yield sdk
     sdk.http_client.session.close()
-
-
-@pytest.fixture
-def control(sandbox_url) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox_url, trust_env=False, timeout=10) as http:
-        yield http
 
 
 def test_sdk_sends_and_the_phone_receives(twilio, control):
