@@ -54,8 +54,7 @@ def test_the_same_key_with_another_body_is_refused(customer, order_body, data):
 
 @allure.feature("Orders")
 @allure.story("Idempotent order creation")
-def test_keys_belong_to_one_customer(customer, other_customer, order_body, catalog_items,
-                                     app_config, data):
+def test_keys_belong_to_one_customer(customer, other_customer, order_body, order_for, data):
     # given customer A placed an order with a key
     key = f"order-{data.faker.uuid4()}"
     first = customer.orders.create(idempotency_key=key, **order_body)
@@ -63,10 +62,7 @@ def test_keys_belong_to_one_customer(customer, other_customer, order_body, catal
     # when customer B, by chance or on purpose, sends the same key: first with A's very body,
     # then with a body of their own
     copied = other_customer.orders.raw_create(idempotency_key=key, **order_body)
-    own_address = other_customer.addresses.create(**data.address())
-    own_body = data.order(pickup_address=own_address["id"], catalog=catalog_items,
-                          pickup_time_slot=app_config["pickup_time_slots"][0])
-    own = other_customer.orders.create(idempotency_key=key, **own_body)
+    own = other_customer.orders.create(idempotency_key=key, **order_for(other_customer))
 
     # then B never gets A's order back (A's body names A's address, which B may not use),
     # B's own body makes B's own order, and A still has exactly theirs

@@ -100,8 +100,7 @@ def test_concurrent_retries_with_one_key_make_one_payment(customer, callers, wal
 
 @allure.feature("Payments")
 @allure.story("Idempotent payment")
-def test_keys_belong_to_one_customer(customer, other_customer, unpaid_order, catalog_items,
-                                     app_config, data):
+def test_keys_belong_to_one_customer(customer, other_customer, unpaid_order, order_for, data):
     # given customer A started a payment with a key
     key = f"pay-{data.faker.uuid4()}"
     first = customer.payments.pay(unpaid_order["id"], method="online", idempotency_key=key)
@@ -109,10 +108,7 @@ def test_keys_belong_to_one_customer(customer, other_customer, unpaid_order, cat
     # when customer B sends the same key: with A's very body, then for an order of their own
     copied = other_customer.payments.raw_pay(unpaid_order["id"], method="online",
                                              idempotency_key=key)
-    own_address = other_customer.addresses.create(**data.address())
-    own_order = other_customer.orders.create(**affordable(data.order(
-        pickup_address=own_address["id"], catalog=catalog_items,
-        pickup_time_slot=app_config["pickup_time_slots"][0])))
+    own_order = other_customer.orders.create(**affordable(order_for(other_customer)))
     own = other_customer.payments.pay(own_order["id"], method="online", idempotency_key=key)
 
     # then B never gets A's payment back (A's order is not B's), B's own body makes B's own

@@ -28,11 +28,9 @@ def victim_photo(customer, photos) -> dict:
 
 
 @pytest.fixture
-def attacker_body(other_customer, catalog_items, app_config, data) -> dict:
+def attacker_body(other_customer, order_for) -> dict:
     """A valid order body of customer B (`other_customer`), from B's own address."""
-    own = other_customer.addresses.create(**data.address())
-    return data.order(pickup_address=own["id"], catalog=catalog_items,
-                      pickup_time_slot=app_config["pickup_time_slots"][0])
+    return order_for(other_customer)
 
 
 def order_ids(caller) -> list[str]:

@@ -60,13 +60,9 @@ def test_customer_never_sees_another_customers_methods_in_lists(customer, other_
 @allure.story("Another customer's saved method")
 @pytest.mark.money
 def test_customer_cannot_pay_with_another_customers_method(customer, other_customer,
-                                                           saved_upi, catalog_items,
-                                                           app_config, data):
+                                                           saved_upi, order_for, data):
     # given B has an unpaid order and a method of their own, which pays it (positive control)
-    address = other_customer.addresses.create(**data.address())
-    body = affordable(data.order(pickup_address=address["id"], catalog=catalog_items,
-                                 pickup_time_slot=app_config["pickup_time_slots"][0]),
-                      payment_method="online")
+    body = affordable(order_for(other_customer), payment_method="online")
     spare = other_customer.orders.create(**body)
     own = other_customer.payments.save_method(**upi_details(data))
     other_customer.payments.pay(spare["id"], method="online", saved_method_id=own["id"])

@@ -17,15 +17,12 @@ pytestmark = [pytest.mark.security, pytest.mark.money]
 @allure.story("Another customer's payment")
 def test_customer_cannot_verify_with_another_customers_triple(customer, other_customer,
                                                               gateway, online_payment,
-                                                              unpaid_order, catalog_items,
-                                                              app_config, data):
+                                                              unpaid_order, order_for):
     # given A paid at checkout (the webhooks held back, so only verify confirms it)
     receipt = checkout_without_webhooks(gateway, online_payment["gateway_order_id"])
     # and B has an unpaid order of their own, with an online payment started
-    address = other_customer.addresses.create(**data.address())
-    order = other_customer.orders.create(**affordable(data.order(
-        pickup_address=address["id"], catalog=catalog_items,
-        pickup_time_slot=app_config["pickup_time_slots"][0]), payment_method="online"))
+    order = other_customer.orders.create(**affordable(order_for(other_customer),
+                                                      payment_method="online"))
     own = other_customer.payments.pay(order["id"], method="online")
     a_before = money_state(customer, unpaid_order["id"])
     b_before = money_state(other_customer, order["id"])
