@@ -25,9 +25,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
+
+from load.cli import positive
+from load.polling import poll
+from load.reporting import write_json
+from load.target import LAUNCHER
 
 OTP = re.compile(r"\b(\d{6})\b")
 SMS_DEADLINE_SECONDS = 20
@@ -40,33 +45,22 @@ HOME = {
     "longitude": 77.6006, "is_default": True,
 }
 
-T = TypeVar("T")
-
 
 class AccountsError(Exception):
-    """An account could not be made; the message names the call and what came back."""
+    """A call of the target did not give what an account (or the data a benchmark makes with
+    one) needs; the message names the call and what came back."""
 
 
-def _poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    interval = 0.05
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AccountsError(f"{what} did not arrive within {timeout:g} s")
-        time.sleep(interval)  # poll interval, bounded by the deadline above
-        interval = min(interval * 1.5, 0.5)
-
-
-def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str, Any]:
-    """The JSON object of a reply with `status`; AccountsError naming the call and a short
-    piece of what came back otherwise (a target that answers HTML or another status)."""
+def expect(response: httpx.Response, status: HTTPStatus | tuple[HTTPStatus, ...],
+           what: str) -> dict[str, Any]:
+    """The JSON object of a reply with `status` (or one of them); AccountsError naming the call
+    and a short piece of what came back otherwise (a target that answers HTML or another
+    status)."""
+    wanted = status if isinstance(status, tuple) else (status,)
     call = f"{response.request.method} {response.request.url}"
-    if response.status_code != status:
-        raise AccountsError(f"{what}: expected {status.value}, got {response.status_code} from "
-                            f"{call}\n{response.text[:BODY_LIMIT]}")
+    if response.status_code not in wanted:
+        raise AccountsError(f"{what}: expected {' or '.join(str(s.value) for s in wanted)}, got "
+                            f"{response.status_code} from {call}\n{response.text[:BODY_LIMIT]}")
     try:
         body = response.json()
     except ValueError:
@@ -78,38 +72,50 @@ def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str
     return body
 
 
-def account_make(api: httpx.Client, sandbox: httpx.Client, run: str, serial: int) -> dict:
-    """One verified customer with a default home address."""
+def bearer(access: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access}"}
+
+
+def customer_register(api: httpx.Client, sandbox: httpx.Client, *, email: str, full_name: str,
+                      label: str) -> tuple[dict, str]:
+    """A customer registered as the app registers one: register, the OTP from the SMS sandbox's
+    inbox, verify. Its account (`{email, phone_number, password, full_name}`, the pool's
+    format; `label` starts the password: who made it) and the access token its registration
+    gave."""
     phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
-    password = f"Load-{secrets.token_urlsafe(12)}"
-    account = {
-        "email": f"load.{run}.{serial}@laundryconnect.test",
-        "phone_number": phone,
-        "password": password,
-        "full_name": f"Load Customer {serial}",
-    }
-    registered = _expect(
+    password = f"{label}-{secrets.token_urlsafe(12)}"
+    account = {"email": email, "phone_number": phone, "password": password,
+               "full_name": full_name}
+    registered = expect(
         api.post("/api/accounts/auth/register/",
                  json={**account, "password_confirm": password}),
-        HTTPStatus.CREATED, f"registering {account['email']}")
+        HTTPStatus.CREATED, f"registering {email}")
 
     def code() -> str | None:
-        inbox = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
-                        "reading the SMS sandbox")["results"]
+        inbox = expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
+                       "reading the SMS sandbox")["results"]
         found = [OTP.search(sms["body"]) for sms in inbox]
         return next((match.group(1) for match in found if match), None)
 
-    otp = _poll(code, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
-    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": otp}),
-            HTTPStatus.OK, f"verifying the OTP of {phone}")
+    otp = poll(code, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}",
+               error=AccountsError)
+    expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": otp}),
+           HTTPStatus.OK, f"verifying the OTP of {phone}")
     tokens = registered.get("tokens")
     access = tokens.get("access") if isinstance(tokens, dict) else None
     if not access:
-        raise AccountsError(f"registering {account['email']}: the reply has no tokens.access "
+        raise AccountsError(f"registering {email}: the reply has no tokens.access "
                             f"(keys: {', '.join(sorted(registered)) or 'none'})")
-    bearer = {"Authorization": f"Bearer {access}"}
-    _expect(api.post("/api/accounts/addresses/", json=HOME, headers=bearer),
-            HTTPStatus.CREATED, f"adding the address of {account['email']}")
+    return account, access
+
+
+def account_make(api: httpx.Client, sandbox: httpx.Client, run: str, serial: int) -> dict:
+    """One verified customer with a default home address."""
+    account, access = customer_register(
+        api, sandbox, email=f"load.{run}.{serial}@laundryconnect.test",
+        full_name=f"Load Customer {serial}", label="Load")
+    expect(api.post("/api/accounts/addresses/", json=HOME, headers=bearer(access)),
+           HTTPStatus.CREATED, f"adding the address of {account['email']}")
     return account
 
 
@@ -175,17 +181,7 @@ def accounts_read(path: Path) -> list[dict]:
 
 
 def accounts_write(path: Path, accounts: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(accounts, indent=1) + "\n")
-    temp.replace(path)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+    write_json(path, accounts, indent=1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,14 +189,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m load.accounts",
         description="Register a pool of verified customer accounts (OTP from the SMS sandbox) "
         "for the load test, and write them as a JSON list.")
-    parser.add_argument("--count", type=_positive, required=True, help="how many accounts")
+    parser.add_argument("--count", type=positive, required=True, help="how many accounts")
     parser.add_argument("--base-url", help="the backend (default: base_url of --state-file)")
     parser.add_argument("--sandbox-url", help="its SMS sandbox (default: from --state-file)")
     parser.add_argument("--state-file", type=Path,
-                        help="the state file of `python -m reference.stack boot`")
+                        help=f"the state file of `python -m {LAUNCHER} boot`")
     parser.add_argument("--out", type=Path, default=Path("reports/out/load/accounts.json"),
                         help="where the pool goes (default reports/out/load/accounts.json)")
-    parser.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+    parser.add_argument("--concurrency", type=positive, default=DEFAULT_CONCURRENCY,
                         help=f"registrations at a time (default {DEFAULT_CONCURRENCY})")
     options = parser.parse_args(argv)
     base_url, sandbox_url = options.base_url, options.sandbox_url

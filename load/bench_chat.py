@@ -8,15 +8,16 @@ broadcast through the channel layer: in-memory in `embedded`, Redis across worke
 latency of one message, not of a queue. The echo to the sender is timed as well.
 
 A room is between an order's customer and support, so the two participants are a customer,
-registered the way the app does it (register, OTP from the SMS sandbox, verify), and the stack's
-staff account. The customer makes an address and an order and opens the order's room.
+registered the way the app does it (register, OTP from the SMS sandbox, verify:
+`load/accounts.py`), and the stack's staff account. The customer makes an address and an order
+and opens the order's room.
 
-It boots the stack itself with `python -m reference.stack boot` on free ports (the launcher
+It boots the stack itself with the stack launcher (`load/target.py`) on free ports (the launcher
 watches this process, so a killed benchmark leaves no servers behind) and always stops it. The
 sockets' flood limit is not what is measured, so it is raised for the benchmark's stack (a rate
 you export wins). It prints p50/p95/p99 per profile and writes them as JSON (default
 `reports/out/bench/chat.json`); the exit code is 1 if a message was lost or a profile could not
-be measured. It imports nothing from the project and never imports locust.
+be measured. It imports nothing of the project outside load/ and never imports locust.
 """
 
 from __future__ import annotations
@@ -26,16 +27,12 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import os
-import platform
-import re
 import secrets
-import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -45,63 +42,33 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from load.benchkit import REPO_ROOT, BenchError, BootedStack, poll, say
+from load.accounts import AccountsError, bearer, customer_register, expect
+from load.benchkit import BenchError, each_profile, say
+from load.cli import exit_on_sigterm, positive
 from load.paths import ORDERS
+from load.reporting import machine, now_iso, percentile, table, write_json
+from load.target import PROFILES, REPO_ROOT, BootedStack, TargetError
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "chat.json"
-PROFILES = ("embedded", "scaled")
 UNLIMITED_FRAMES = "100000"
 
-SMS_DEADLINE_SECONDS = 15
 MESSAGE_DEADLINE_SECONDS = 10.0
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-OTP = re.compile(r"\b(\d{6})\b")
 INDIA = timezone(timedelta(hours=5, minutes=30))
 
 # --- the two participants and their room -------------------------------------------------------
 
 
-def _expect(response: httpx.Response, status: HTTPStatus | tuple[HTTPStatus, ...],
-            what: str) -> Any:
-    wanted = status if isinstance(status, tuple) else (status,)
-    if response.status_code not in wanted:
-        raise BenchError(
-            f"{what}: expected {' or '.join(str(s.value) for s in wanted)}, got "
-            f"{response.status_code} from {response.request.method} {response.request.url}\n"
-            f"{response.text[:2000]}"
-        )
-    return response.json()
-
-
-def _bearer(access: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {access}"}
-
-
-def customer_register(api: httpx.Client, sandbox: httpx.Client) -> str:
+def customer_of(api: httpx.Client, sandbox: httpx.Client) -> str:
     """A verified customer made as the app makes one; their access token."""
-    tag = secrets.token_hex(4)
-    phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
-    password = f"Bench-{secrets.token_urlsafe(12)}"
-    body = {"full_name": "Bench Customer", "email": f"bench.chat.{tag}@laundryconnect.test",
-            "phone_number": phone, "password": password, "password_confirm": password}
-    registered = _expect(api.post("/api/accounts/auth/register/", json=body),
-                         HTTPStatus.CREATED, "registering the customer")
-
-    def otp() -> str | None:
-        reply = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
-                        "reading the SMS sandbox")
-        found = [OTP.search(sms["body"]) for sms in reply["results"]]
-        return next((match.group(1) for match in found if match), None)
-
-    code = poll(otp, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
-    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": code},
-                     headers=_bearer(registered["tokens"]["access"])),
-            HTTPStatus.OK, "verifying the OTP")
-    return registered["tokens"]["access"]
+    _, access = customer_register(
+        api, sandbox, email=f"bench.chat.{secrets.token_hex(4)}@laundryconnect.test",
+        full_name="Bench Customer", label="Bench")
+    return access
 
 
 def staff_login(api: httpx.Client, state: dict[str, Any]) -> str:
-    reply = _expect(api.post("/api/accounts/auth/login/", json={
+    reply = expect(api.post("/api/accounts/auth/login/", json={
         "email": state["staff_email"], "password": state["staff_password"]}),
         HTTPStatus.OK, "logging in the staff account")
     return reply["access"]
@@ -109,37 +76,31 @@ def staff_login(api: httpx.Client, state: dict[str, Any]) -> str:
 
 def room_open(api: httpx.Client, access: str) -> str:
     """The chat room of a fresh order of the customer whose token is `access`."""
-    headers = _bearer(access)
-    config = _expect(api.get("/api/mobile/config/"), HTTPStatus.OK, "reading the app config")
-    items = _expect(api.get("/api/services/items/", params={"page_size": 100}), HTTPStatus.OK,
+    headers = bearer(access)
+    config = expect(api.get("/api/mobile/config/"), HTTPStatus.OK, "reading the app config")
+    items = expect(api.get("/api/services/items/", params={"page_size": 100}), HTTPStatus.OK,
                     "reading the catalog")["results"]
     active = [item for item in items if item.get("is_active", True)]
     if not active:
         raise BenchError("the catalog has no active item to order")
-    address = _expect(api.post("/api/accounts/addresses/", headers=headers, json={
+    address = expect(api.post("/api/accounts/addresses/", headers=headers, json={
         "label": "home", "address_line1": "12, MG Road", "address_line2": "Indiranagar",
         "city": "Bengaluru", "state": "Karnataka", "pincode": "560038",
         "latitude": 12.9716, "longitude": 77.6412, "is_default": True}),
         HTTPStatus.CREATED, "adding an address")
-    order = _expect(api.post(ORDERS, headers=headers, json={
+    order = expect(api.post(ORDERS, headers=headers, json={
         "pickup_address": address["id"],
         "pickup_date": (datetime.now(INDIA) + timedelta(days=1)).date().isoformat(),
         "pickup_time_slot": config["pickup_time_slots"][0],
         "items": [{"service_item": active[0]["id"], "quantity": 1, "notes": ""}],
         "special_instructions": "", "payment_method": "cash"}),
         HTTPStatus.CREATED, "placing an order")
-    room = _expect(api.post("/api/chat/rooms/", headers=headers, json={"order_id": order["id"]}),
+    room = expect(api.post("/api/chat/rooms/", headers=headers, json={"order_id": order["id"]}),
                    (HTTPStatus.CREATED, HTTPStatus.OK), "opening the order's chat room")
     return str(room["id"])
 
 
 # --- the measurement ---------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of `values` (share 0.5 is the median)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 @dataclass
@@ -281,11 +242,13 @@ async def latencies(ws_url: str, room_id: str, customer: str, staff: str, *,
 def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
     result = ProfileResult(profile, messages=options.messages, warmup=options.warmup)
     say(f"booting the {profile} stack")
-    with BootedStack(profile, options.log_dir / profile, options.workers,
-                     # one message at a time is far below a flood, but faster than a person
-                     # types: the per-socket frame limit is not what is measured
-                     env_defaults={"LC_WS_FLOOD_RATE": UNLIMITED_FRAMES,
-                                   "LC_WS_FLOOD_BURST": UNLIMITED_FRAMES}) as state:
+    # one message at a time is far below a flood, but faster than a person types: the
+    # per-socket frame limit is not what is measured
+    stack = BootedStack(profile, options.log_dir / profile, workers=options.workers,
+                        env_defaults={"LC_WS_FLOOD_RATE": UNLIMITED_FRAMES,
+                                      "LC_WS_FLOOD_BURST": UNLIMITED_FRAMES})
+    with stack:
+        state = stack.state
         result.boot_seconds = state.get("boot_seconds")
         result.workers = state.get("workers")
         result.channel_layer = "Redis" if profile == "scaled" else "in-memory"
@@ -296,7 +259,7 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
             httpx.Client(base_url=state["sandbox_url"], timeout=API_TIMEOUT,
                          trust_env=False) as sandbox,
         ):
-            customer = customer_register(api, sandbox)
+            customer = customer_of(api, sandbox)
             staff = staff_login(api, state)
             room_id = room_open(api, customer)
         say(f"room {room_id}: {options.warmup} warm-up and {options.messages} measured "
@@ -319,16 +282,6 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
 # --- report ------------------------------------------------------------------------------------
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "  (nothing measured)"
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-             for row in [headers, *rows]]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
 def report_text(results: list[ProfileResult]) -> str:
     rows = []
     for result in results:
@@ -341,7 +294,7 @@ def report_text(results: list[ProfileResult]) -> str:
                          f"{result.messages_per_s or 0:.0f}", str(result.lost)])
     parts = ["Chat message latency over /ws/chat/{room_id}/ (send on the customer's socket, "
              "delivered on support's; one message at a time)",
-             _table(["profile", "path", "messages", "p50 ms", "p95 ms", "p99 ms", "mean ms",
+             table(["profile", "path", "messages", "p50 ms", "p95 ms", "p99 ms", "mean ms",
                      "max ms", "msg/s", "lost"], rows)]
     parts += [f"{result.profile}: boot {result.boot_seconds} s, {result.workers} worker(s), "
               f"{result.channel_layer} channel layer; load average {result.load_before} before, "
@@ -354,9 +307,8 @@ def report_text(results: list[ProfileResult]) -> str:
 
 def report_json(results: list[ProfileResult], options: argparse.Namespace) -> dict[str, Any]:
     return {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "generated_at": now_iso(),
+        "machine": machine(),
         "settings": {"messages": options.messages, "warmup": options.warmup,
                      "path": "customer socket -> support socket, /ws/chat/{room_id}/",
                      "frame_limit": os.environ.get("LC_WS_FLOOD_RATE", UNLIMITED_FRAMES)},
@@ -364,24 +316,7 @@ def report_json(results: list[ProfileResult], options: argparse.Namespace) -> di
     }
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=2) + "\n")
-    temp.replace(path)
-
-
 # --- command line ------------------------------------------------------------------------------
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -395,11 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=PROFILES, metavar="PROFILE",
         help="one or more of embedded, scaled, measured one after the other (default both)",
     )
-    parser.add_argument("--messages", type=_positive, default=300, metavar="N",
+    parser.add_argument("--messages", type=positive, default=300, metavar="N",
                         help="measured messages per profile (default 300)")
     parser.add_argument("--warmup", type=int, default=20, metavar="N",
                         help="messages sent first and left out of the figures (default 20)")
-    parser.add_argument("--workers", type=_positive,
+    parser.add_argument("--workers", type=positive,
                         help="backend workers of the scaled profile (default: the launcher's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="where the JSON goes (default reports/out/bench/chat.json)")
@@ -417,19 +352,15 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error("--workers applies to the scaled profile only")
     options.out = options.out.resolve()
     options.log_dir = (options.log_dir or options.out.parent / "stack" / "chat").resolve()
-    # SIGTERM ends the benchmark the way Ctrl-C does: through the `finally`s that stop stacks.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    exit_on_sigterm()
 
-    results = []
-    for profile in options.profiles:
-        try:
-            results.append(profile_bench(profile, options))
-        except (BenchError, OSError, ConnectionClosed) as error:
-            say(f"error: {error}")
-            results.append(ProfileResult(profile, error=f"{type(error).__name__}: {error}"))
-        except KeyboardInterrupt:
-            say("interrupted; the stack is stopped")
-            return 130
+    results = each_profile(
+        options.profiles, lambda profile: profile_bench(profile, options),
+        failed=lambda profile, error: ProfileResult(profile,
+                                                    error=f"{type(error).__name__}: {error}"),
+        errors=(BenchError, TargetError, AccountsError, OSError, ConnectionClosed))
+    if results is None:
+        return 130
 
     print()
     print(report_text(results), flush=True)

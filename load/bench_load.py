@@ -30,7 +30,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -38,15 +37,17 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from load.accounts import AccountsError, accounts_make, accounts_write
-from load.target import REPO_ROOT, BootedStack, Target, TargetError
+from load.benchkit import each_profile
+from load.cli import positive
+from load.proc import process_cpu
+from load.reporting import machine, now_iso, table, write_json
+from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "load.json"
-PROFILES = ("embedded", "scaled")
 HEALTH_PATH = "/api/health/"
 STEP_OVERHEAD_SECONDS = 15  # Locust's start, the spawn, the stop timeout
 
@@ -110,16 +111,6 @@ def wrk_run(url: str, connections: int, seconds: int, profile: str) -> Generator
         profile, "wrk (1 thread)", connections, round(wall, 2), requests,
         int(errors.group(1)) if errors else 0, round(float(rate.group(1)), 1), round(cpu, 3),
         round(requests / cpu, 1) if cpu else 0.0, latency("50"), latency("99"))
-
-
-def process_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a live process, from /proc."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def locust_health_run(base_url: str, users: int, seconds: int, profile: str,
@@ -359,18 +350,6 @@ class Search:
 # --- report ------------------------------------------------------------------------------------
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "  (nothing measured)"
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    # figures right-aligned; the last column (a verdict, a note) reads from the left
-    lines = ["  ".join([*(cell.rjust(width) for cell, width in zip(row[:-1], widths, strict=False)),
-                        row[-1]]).rstrip()
-             for row in [headers, *rows]]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
@@ -380,21 +359,23 @@ def _pct(value: float | None) -> str:
 
 
 def report_text(results: list[ProfileResult]) -> str:
-    generator = _table(
+    generator = table(
         ["profile", "generator", "conns", "seconds", "requests", "req/s", "gen CPU s",
          "req per CPU s", "p50 ms", "p99 ms", "failures"],
         [[run.profile, run.tool, str(run.connections), f"{run.seconds:.1f}", str(run.requests),
           f"{run.requests_per_s:.0f}", f"{run.cpu_seconds:.2f}",
           f"{run.requests_per_cpu_second:.0f}", _ms(run.p50_ms), _ms(run.p99_ms),
-          str(run.failures)] for result in results for run in result.generator])
-    steps = _table(
+          str(run.failures)] for result in results for run in result.generator],
+        last_from_left=True)
+    steps = table(
         ["profile", "users", "API req/s", "journeys/min", "API avg ms", "payment", "upload",
          "verdict"],
         [[result.profile, str(step.users), f"{step.requests_per_s:.1f}",
           f"{step.journeys_per_min:.0f}", _ms(step.api_average_ms), _pct(step.payment_rate),
           _pct(step.upload_rate),
           "pass" if step.passed else "FAIL: " + "; ".join(step.breaches)[:90]]
-         for result in results for step in result.steps])
+         for result in results for step in result.steps],
+        last_from_left=True)
     lines = [f"(a) Generator efficiency on GET {HEALTH_PATH} (generator and backend share this "
              "machine's cores)", generator, "",
              "(b) Capacity: mixed journeys, stepped users, statistics reset after the spawn",
@@ -414,29 +395,16 @@ def report_text(results: list[ProfileResult]) -> str:
     return "\n".join(lines)
 
 
-def write_json(path: Path, results: list[ProfileResult], options: argparse.Namespace) -> None:
-    data = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(),
-                    "load_average": list(os.getloadavg())},
+def report_json(results: list[ProfileResult], options: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "generated_at": now_iso(),
+        "machine": machine() | {"load_average": list(os.getloadavg())},
         "settings": {"health_seconds": options.health_seconds,
                      "connections": options.connections, "step_seconds": options.step_seconds,
                      "start_users": options.start_users, "max_users": options.max_users,
                      "budget_seconds_per_profile": options.budget},
         "profiles": [asdict(result) for result in results],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=2) + "\n")
-    temp.replace(path)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -447,36 +415,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", "--profiles", dest="profiles", nargs="+", action="extend",
                         choices=PROFILES, metavar="PROFILE",
                         help="embedded and/or scaled (default both)")
-    parser.add_argument("--health-seconds", type=_positive, default=10,
+    parser.add_argument("--health-seconds", type=positive, default=10,
                         help="length of each generator run (default 10)")
-    parser.add_argument("--connections", type=_positive, default=32,
+    parser.add_argument("--connections", type=positive, default=32,
                         help="Locust users and wrk connections on /api/health/ (default 32)")
-    parser.add_argument("--step-seconds", type=_positive, default=40,
+    parser.add_argument("--step-seconds", type=positive, default=40,
                         help="length of each capacity step (default 40)")
-    parser.add_argument("--start-users", type=_positive, default=10,
+    parser.add_argument("--start-users", type=positive, default=10,
                         help="users of the first step (default 10)")
-    parser.add_argument("--max-users", type=_positive, default=120,
+    parser.add_argument("--max-users", type=positive, default=120,
                         help="most users tried (default 120)")
-    parser.add_argument("--budget", type=_positive, default=240,
+    parser.add_argument("--budget", type=positive, default=240,
                         help="seconds of capacity steps per profile (default 240)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="where the JSON goes (default reports/out/bench/load.json)")
     options = parser.parse_args(argv)
     options.profiles = list(dict.fromkeys(options.profiles or PROFILES))
     options.out = options.out.resolve()
-    results = []
-    for profile in options.profiles:
-        try:
-            results.append(profile_bench(profile, options))
-        except (TargetError, AccountsError) as error:
-            say(f"error: {error}")
-            results.append(ProfileResult(profile, error=str(error)))
-        except KeyboardInterrupt:
-            say("interrupted; the stack is stopped")
-            return 130
+    results = each_profile(options.profiles, lambda profile: profile_bench(profile, options),
+                           failed=lambda profile, error: ProfileResult(profile, error=str(error)),
+                           errors=(TargetError, AccountsError), voice=say)
+    if results is None:
+        return 130
     print()
     print(report_text(results), flush=True)
-    write_json(options.out, results, options)
+    write_json(options.out, report_json(results, options))
     say(f"written to {options.out}")
     return 1 if any(result.error for result in results) else 0
 

@@ -7,11 +7,12 @@ and with a few at once, and how much memory the backend's processes take during 
 concurrent 5 MB uploads. It prints a table and writes it as JSON
 (default `reports/out/bench/upload.json`); the exit code is 1 if any upload failed.
 
-It boots the stack itself with `python -m reference.stack boot` on free ports (the launcher also
-watches this process, so a killed benchmark leaves no servers behind), and registers its customers
-the way the app does: register, read the OTP from the SMS sandbox, verify it. The client runs on
-the same machine as the server, in threads with httpx: it measures the stack on this machine,
-not a production deployment. It imports nothing from the project and never imports locust.
+It boots the stack itself with the stack launcher (`load/target.py`) on free ports (the launcher
+also watches this process, so a killed benchmark leaves no servers behind), and registers its
+customers the way the app does: register, read the OTP from the SMS sandbox, verify it
+(`load/accounts.py`). The client runs on the same machine as the server, in threads with httpx:
+it measures the stack on this machine, not a production deployment. It imports nothing of the
+project outside load/ and never imports locust.
 """
 
 from __future__ import annotations
@@ -19,20 +20,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
-import math
 import os
-import platform
-import re
 import secrets
-import signal
 import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -40,21 +35,22 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from load.benchkit import REPO_ROOT, BenchError, BootedStack, poll, say
+from load.accounts import AccountsError, customer_register
+from load.benchkit import BenchError, each_profile, say
+from load.cli import exit_on_sigterm, positive
+from load.proc import SAMPLE_INTERVAL_SECONDS, MemorySampler, OtherCpu, tree_memory
+from load.reporting import machine, now_iso, percentile, table, write_json
+from load.target import PROFILES, REPO_ROOT, BootedStack, TargetError
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "upload.json"
-PROFILES = ("embedded", "scaled")
 UPLOAD_PATH = "/api/mobile/upload-image/"
 UPLOAD_LIMIT_BYTES = 5_242_880
 UNTHROTTLED = "100000/min"
 MB = 1_000_000  # sizes and rates are in decimal megabytes; the 5 MB photo stays under 5 MiB
 
-SMS_DEADLINE_SECONDS = 15
-SAMPLE_INTERVAL_SECONDS = 0.05
 PROGRESS_EVERY_SECONDS = 2.0
 UPLOAD_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-OTP = re.compile(r"\b(\d{6})\b")
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -125,50 +121,21 @@ class Customer:
     access: str
 
 
-def _expect(response: httpx.Response, status: HTTPStatus, what: str) -> dict[str, Any]:
-    if response.status_code != status:
-        raise BenchError(
-            f"{what}: expected {status.value}, got {response.status_code} from "
-            f"{response.request.method} {response.request.url}\n{response.text[:2000]}"
-        )
-    return response.json()
-
-
-def customer_register(api: httpx.Client, sandbox: httpx.Client, serial: int) -> Customer:
-    """A verified customer made as the app makes one: register, OTP by SMS, verify."""
-    tag = secrets.token_hex(4)
-    phone = f"+91{secrets.choice('6789')}{secrets.randbelow(10**9):09d}"
-    password = f"Bench-{secrets.token_urlsafe(12)}-{serial}"
-    body = {
-        "full_name": f"Bench Customer {serial}",
-        "email": f"bench.{tag}.{serial}@laundryconnect.test",
-        "phone_number": phone,
-        "password": password,
-        "password_confirm": password,
-    }
-    registered = _expect(api.post("/api/accounts/auth/register/", json=body),
-                         HTTPStatus.CREATED, "registering a customer")
-
-    def otp() -> str | None:
-        reply = _expect(sandbox.get("/_sandbox/sms/", params={"to": phone}), HTTPStatus.OK,
-                        "reading the SMS sandbox")
-        found = [OTP.search(sms["body"]) for sms in reply["results"]]
-        return next((match.group(1) for match in found if match), None)
-
-    code = poll(otp, timeout=SMS_DEADLINE_SECONDS, what=f"the OTP SMS to {phone}")
-    _expect(api.post("/api/accounts/verify-otp/", json={"phone_number": phone, "otp_code": code}),
-            HTTPStatus.OK, "verifying the OTP")
-    return Customer(phone, registered["tokens"]["access"])
-
-
 def customers_register(state: dict[str, Any], count: int) -> list[Customer]:
-    """`count` customers, one after the other: each registration hashes a password with Argon2
-    (about 100 MB for a moment), which must not land in the burst's memory figures."""
+    """`count` verified customers, one after the other: each registration hashes a password
+    with Argon2 (about 100 MB for a moment), which must not land in the burst's memory
+    figures."""
+    customers = []
     with (
         httpx.Client(base_url=state["base_url"], timeout=API_TIMEOUT, trust_env=False) as api,
         httpx.Client(base_url=state["sandbox_url"], timeout=API_TIMEOUT, trust_env=False) as sms,
     ):
-        return [customer_register(api, sms, serial) for serial in range(count)]
+        for serial in range(count):
+            account, access = customer_register(
+                api, sms, email=f"bench.{secrets.token_hex(4)}.{serial}@laundryconnect.test",
+                full_name=f"Bench Customer {serial}", label="Bench")
+            customers.append(Customer(account["phone_number"], access))
+    return customers
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -268,12 +235,6 @@ def uploads_run(
     return time.perf_counter() - started[0], outcomes
 
 
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of `values` (share 0.5 is the median)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 @dataclass
 class RunResult:
     profile: str
@@ -315,129 +276,6 @@ def run_result(
 
 
 # --- memory ------------------------------------------------------------------------------------
-
-
-def _ppids() -> dict[int, int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue  # the process ended while we looked
-        parents[int(entry.name)] = int(raw[raw.rindex(")") + 2 :].split()[1])
-    return parents
-
-
-def process_tree(root: int) -> list[int]:
-    """`root` and every live descendant, from /proc."""
-    parents = _ppids()
-    tree = [root] if root in parents else []
-    frontier = set(tree)
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier}
-        tree += sorted(frontier)
-    return tree
-
-
-def _status_kb(pid: int, *keys: str) -> dict[str, int]:
-    values = dict.fromkeys(keys, 0)
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            name, _, rest = line.partition(":")
-            if name in values:
-                values[name] = int(rest.split()[0])
-    except (OSError, ValueError, IndexError):
-        pass  # the process ended while we looked: it holds no memory
-    return values
-
-
-@dataclass(frozen=True)
-class TreeMemory:
-    processes: int
-    rss_mb: float  # sum of VmRSS now
-    hwm_mb: float  # sum of VmHWM: each process's own peak, an upper bound of the tree's peak
-
-
-def tree_memory(root: int) -> TreeMemory:
-    pids = process_tree(root)
-    readings = [_status_kb(pid, "VmRSS", "VmHWM") for pid in pids]
-    return TreeMemory(
-        processes=len(pids),
-        rss_mb=round(sum(reading["VmRSS"] for reading in readings) / 1024, 1),
-        hwm_mb=round(sum(reading["VmHWM"] for reading in readings) / 1024, 1),
-    )
-
-
-class MemorySampler:
-    """Samples the RSS of a process tree every ~50 ms in a thread; `peak_mb` is the largest sum."""
-
-    def __init__(self, root: int) -> None:
-        self.root = root
-        self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            self.samples.append(tree_memory(self.root).rss_mb)
-            if self._stop.wait(SAMPLE_INTERVAL_SECONDS):
-                return
-
-    @property
-    def peak_mb(self) -> float:
-        return max(self.samples, default=0.0)
-
-
-class OtherCpu:
-    """CPU time of the processes that are neither `ours` (and their descendants) nor the
-    database and cache servers the stack uses, from now on."""
-
-    SERVICES = ("postgres", "redis-server")
-    TICKS = os.sysconf("SC_CLK_TCK")
-
-    def __init__(self, ours: set[int]) -> None:
-        self.ours = ours
-        self.started = time.monotonic()
-        self.start = self._times()
-
-    def _times(self) -> dict[int, float]:
-        """CPU seconds of each foreign process, its reaped children's included."""
-        parents = _ppids()
-        mine = set(self.ours)
-        frontier = set(self.ours)
-        while frontier:
-            frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
-            mine |= frontier
-        times = {}
-        for pid in parents.keys() - mine:
-            try:
-                raw = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue  # the process ended while we looked
-            name = raw[raw.index("(") + 1 : raw.rindex(")")]
-            if name in self.SERVICES:
-                continue
-            fields = raw[raw.rindex(")") + 2 :].split()
-            # utime, stime, cutime, cstime: fields 14 to 17 of proc(5), 12 to 15 here
-            times[pid] = sum(int(value) for value in fields[11:15]) / self.TICKS
-        return times
-
-    def share(self) -> float:
-        """Their CPU seconds since the start over the CPU seconds the machine had."""
-        now = self._times()
-        used = sum(seconds - self.start.get(pid, 0.0) for pid, seconds in now.items())
-        capacity = (time.monotonic() - self.started) * (os.cpu_count() or 1)
-        return round(max(0.0, used) / capacity, 3)
 
 
 @dataclass
@@ -541,9 +379,11 @@ def profile_bench(profile: str, photos: list[Photo], options: argparse.Namespace
     concurrencies = sorted(set(options.concurrency))
     customer_count = max(max(concurrencies), options.burst)
     say(f"booting the {profile} stack")
-    with BootedStack(profile, options.log_dir / profile, options.workers,
-                     # the per-user upload throttle is not what is measured
-                     env_defaults={"LC_THROTTLE_UPLOAD": UNTHROTTLED}) as state:
+    # the per-user upload throttle is not what is measured
+    stack = BootedStack(profile, options.log_dir / profile, workers=options.workers,
+                        env_defaults={"LC_THROTTLE_UPLOAD": UNTHROTTLED})
+    with stack:
+        state = stack.state
         result.boot_seconds = state.get("boot_seconds")
         result.workers = state.get("workers")
         result.storage = f"S3 {state['s3_url']}" if state.get("s3_url") else "local files"
@@ -580,19 +420,9 @@ def profile_bench(profile: str, photos: list[Photo], options: argparse.Namespace
 # --- report ------------------------------------------------------------------------------------
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "  (nothing measured)"
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-             for row in [headers, *rows]]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
 def report_text(results: list[ProfileResult]) -> str:
     runs = [run for result in results for run in result.runs]
-    throughput = _table(
+    throughput = table(
         ["profile", "photo", "clients", "uploads", "seconds", "uploads/s", "MB/s", "p50 ms",
          "p95 ms", "failures"],
         [[run.profile, run.photo, str(run.concurrency), str(run.uploads), f"{run.seconds:.2f}",
@@ -600,7 +430,7 @@ def report_text(results: list[ProfileResult]) -> str:
           f"{run.p95_ms:.0f}", str(run.failures)] for run in runs],
     )
     bursts = [result.burst for result in results if result.burst]
-    memory = _table(
+    memory = table(
         ["profile", "burst", "failures", "seconds", "procs", "RSS before MB", "RSS peak MB",
          "HWM before MB", "HWM after MB", "S3 RSS before/after MB"],
         [[burst.profile, f"{burst.concurrency} x {burst.photo}", str(burst.failures),
@@ -628,9 +458,8 @@ def report_text(results: list[ProfileResult]) -> str:
 def report_json(results: list[ProfileResult], photos: list[Photo],
                 options: argparse.Namespace) -> dict[str, Any]:
     return {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "generated_at": now_iso(),
+        "machine": machine(),
         "settings": {"uploads_per_client": options.uploads, "concurrency": options.concurrency,
                      "burst": options.burst, "upload_path": UPLOAD_PATH,
                      "upload_throttle": os.environ.get("LC_THROTTLE_UPLOAD", UNTHROTTLED),
@@ -641,24 +470,7 @@ def report_json(results: list[ProfileResult], photos: list[Photo],
     }
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=2) + "\n")
-    temp.replace(path)
-
-
 # --- command line ------------------------------------------------------------------------------
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -672,16 +484,16 @@ def build_parser() -> argparse.ArgumentParser:
         choices=PROFILES, metavar="PROFILE",
         help="one or more of embedded, scaled, measured one after the other (default embedded)",
     )
-    parser.add_argument("--sizes", nargs="+", type=_positive, default=[1, 5], metavar="MB",
+    parser.add_argument("--sizes", nargs="+", type=positive, default=[1, 5], metavar="MB",
                         help="photo sizes in MB, under the 5 MiB limit (default 1 5)")
-    parser.add_argument("--concurrency", nargs="+", type=_positive, default=[1, 4],
+    parser.add_argument("--concurrency", nargs="+", type=positive, default=[1, 4],
                         metavar="N", help="concurrent clients of each run (default 1 4)")
-    parser.add_argument("--uploads", type=_positive, default=10, metavar="N",
+    parser.add_argument("--uploads", type=positive, default=10, metavar="N",
                         help="uploads per client in each run (default 10)")
-    parser.add_argument("--burst", type=_positive, default=20, metavar="N",
+    parser.add_argument("--burst", type=positive, default=20, metavar="N",
                         help="concurrent uploads of the largest photo while memory is sampled "
                         "(default 20)")
-    parser.add_argument("--workers", type=_positive,
+    parser.add_argument("--workers", type=positive,
                         help="backend workers of the scaled profile (default: the launcher's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="where the JSON goes (default reports/out/bench/upload.json)")
@@ -697,8 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error("--workers applies to the scaled profile only")
     options.out = options.out.resolve()
     options.log_dir = (options.log_dir or options.out.parent / "stack").resolve()
-    # SIGTERM ends the benchmark the way Ctrl-C does: through the `finally`s that stop stacks.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    exit_on_sigterm()
 
     say(f"making photos of {', '.join(f'{size} MB' for size in options.sizes)}")
     try:
@@ -709,16 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     say("photos: " + ", ".join(f"{photo.label} = {photo.size} B {photo.width}x{photo.height}"
                                for photo in photos))
 
-    results = []
-    for profile in options.profiles:
-        try:
-            results.append(profile_bench(profile, photos, options))
-        except BenchError as error:
-            say(f"error: {error}")
-            results.append(ProfileResult(profile, error=str(error)))
-        except KeyboardInterrupt:
-            say("interrupted; the stack is stopped")
-            return 130
+    results = each_profile(options.profiles,
+                           lambda profile: profile_bench(profile, photos, options),
+                           failed=lambda profile, error: ProfileResult(profile, error=str(error)),
+                           errors=(BenchError, TargetError, AccountsError))
+    if results is None:
+        return 130
 
     print()
     print(report_text(results), flush=True)

@@ -36,12 +36,10 @@ import json
 import math
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +47,11 @@ import httpx
 
 from load import gate
 from load.accounts import AccountsError, accounts_make, accounts_read, accounts_write
-from load.target import REPO_ROOT, BootedStack, Target, TargetError
+from load.cli import exit_on_sigterm
+from load.reporting import now_iso, write_json
+from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "load"
-PROFILES = ("embedded", "scaled")
 SHAPES = ("steady", "ramp", "spike", "none")
 CHECKOUT_JOURNEYS = ("payment online", "wallet top-up")
 WORKER_START_DEADLINE_SECONDS = 60
@@ -184,10 +183,6 @@ def target_identity(options: argparse.Namespace) -> str:
     return f"reference:{options.profile}"
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def gate_stamped(report: dict[str, Any], target: str, started_at: str,
                  finished_at: str) -> dict[str, Any]:
     """The gate's report with the target it measured and when the load ran."""
@@ -247,7 +242,7 @@ def run_on(options: argparse.Namespace, target: Target) -> int:
         say("no gate verdict was written: Locust did not get to the end (see above)")
         return code or 2
     report = gate_stamped(report, target_identity(options), started_at, now_iso())
-    gate.write_report(options.out_dir / "gate.json", report)
+    write_json(options.out_dir / "gate.json", report)
     label = report.get("settings", {}).get("label")
     print("\n" + gate.render(gate.verdict_of_report(report),
                              title=f"SLO gate ({label})" if label else "SLO gate"), flush=True)
@@ -311,8 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--users and --spawn-rate must be positive, --workers 0 or more")
     options.out_dir = options.out_dir.resolve()
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    # SIGTERM ends the run the way Ctrl-C does: through the `finally`s that stop the stack.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    exit_on_sigterm()
     started = time.monotonic()
     try:
         if options.target:
