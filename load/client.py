@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from locust.exception import InterruptTaskSet, RescheduleTask, StopTest, StopUser
 
-from load.gate import JOURNEY
+from load.slo import JOURNEY
 from load.tokens import refresh_time, token_due
 
 if TYPE_CHECKING:

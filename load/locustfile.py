@@ -20,9 +20,9 @@ registration is not what the run measures. A target that answers otherwise than 
 the status and a few words of the body, and the users go on with what they can; a user the
 target will not let in (a 401 for its account, no login path) stops, with one line for the
 first such user of the process and a count when the test stops. Journeys are reported into
-Locust's statistics (`client.journey`), and when Locust quits the gate (`gate.py`) reads the
-statistics (on the master in a distributed run), prints its table, writes `gate.json` and sets
-the exit code.
+Locust's statistics (`client.journey`), and when Locust quits the gate (`gate.py`, holding the
+objectives of `slo.py`) reads the statistics (on the master in a distributed run), prints its
+table, writes `gate.json` and sets the exit code.
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.runners import WorkerRunner
 
-from load import gate, pool, shapes
+from load import gate, pool, shapes, slo
 from load.chat import Socket
 from load.client import Api, StepFailed, journey
 from load.paths import ORDERS
 from load.photos import multipart, photos
+from load.reporting import write_json
 from load.tokens import closed_by_expiry
 
 logger = logging.getLogger("load")
@@ -81,7 +82,7 @@ def _options(parser: Any) -> None:
                        help="the sandbox whose checkout plays the paying customer")
     group.add_argument("--ws-url", env_var="LC_WS_URL", default="",
                        help="WebSocket base (default: the host with ws:// or wss://)")
-    group.add_argument("--slo-file", env_var="LC_SLO_FILE", default=str(gate.DEFAULT_SLO_FILE),
+    group.add_argument("--slo-file", env_var="LC_SLO_FILE", default=str(slo.DEFAULT_SLO_FILE),
                        help="thresholds of the gate (default load/slo.toml)")
     group.add_argument("--gate-out", env_var="LC_GATE_OUT",
                        default=str(REPO_ROOT / "reports" / "out" / "load" / "gate.json"),
@@ -98,9 +99,9 @@ def _init(environment: Any, **kwargs: Any) -> None:
     if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
         return
     try:
-        gate.slo_load(Path(environment.parsed_options.slo_file))
+        slo.slo_load(Path(environment.parsed_options.slo_file))
         think_bounds(environment.parsed_options.think_time)
-    except gate.SloError as error:
+    except slo.SloError as error:
         logger.error("%s", error)
         sys.exit(2)
     except ValueError as error:
@@ -142,8 +143,8 @@ def _gate(environment: Any, **kwargs: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
     options = environment.parsed_options
-    slo = gate.slo_load(Path(options.slo_file))
-    verdict = gate.evaluate(slo, endpoints_of(environment.runner.stats))
+    objectives = slo.slo_load(Path(options.slo_file))
+    verdict = gate.evaluate(objectives, endpoints_of(environment.runner.stats))
     runner = environment.runner
     settings = {
         "label": options.run_label, "host": environment.host, "users": options.num_users,
@@ -151,7 +152,7 @@ def _gate(environment: Any, **kwargs: Any) -> None:
         "shape": type(environment.shape_class).__name__ if environment.shape_class else None,
         "workers": getattr(runner, "worker_count", 0), "slo_file": options.slo_file,
     }
-    gate.write_report(Path(options.gate_out), gate.report(verdict, slo, settings=settings))
+    write_json(Path(options.gate_out), gate.report(verdict, objectives, settings=settings))
     title = f"SLO gate ({options.run_label})" if options.run_label else "SLO gate"
     if os.environ.get("LC_GATE_TABLE_LAST"):
         # load/run.py prints the table after Locust's own summary, as the run's last word

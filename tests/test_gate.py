@@ -9,7 +9,9 @@ import tomllib
 import pytest
 
 from load import gate
-from load.gate import JOURNEY, Endpoint
+from load.gate import Endpoint
+from load.reporting import write_json
+from load.slo import JOURNEY, SloError, slo_load, slo_parse
 
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3
 # (Wilson score interval without continuity correction), 95 %.
@@ -108,7 +110,7 @@ prefixes = ["/_sandbox/"]
 
 @pytest.fixture
 def slo():
-    return gate.slo_parse(tomllib.loads(SLO_TEXT))
+    return slo_parse(tomllib.loads(SLO_TEXT))
 
 
 def journey(name, total, failures, reasons=None):
@@ -179,7 +181,7 @@ def test_a_flawless_but_small_sample_does_not_pass(slo):
 
 
 def test_a_group_with_too_few_requests_is_reported_but_not_judged():
-    slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
+    slo = slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
     run = healthy_run()
     run[3] = api("/api/orders/", 10, {80: 9, 2500: 1})
     verdict = gate.evaluate(slo, run)
@@ -246,7 +248,7 @@ def test_the_table_names_the_verdict_and_every_breach(slo):
 def test_the_report_is_json_with_every_check(slo, tmp_path):
     verdict = gate.evaluate(slo, healthy_run())
     path = tmp_path / "out" / "gate.json"
-    gate.write_report(path, gate.report(verdict, slo, settings={"users": 40}))
+    write_json(path, gate.report(verdict, slo, settings={"users": 40}))
     data = json.loads(path.read_text())
     assert data["passed"] is True
     assert data["breaches"] == []
@@ -299,7 +301,7 @@ def test_the_requests_that_failed_most_are_named_in_the_table_and_the_report(slo
     assert CONFIG_401 in row
 
     path = tmp_path / "gate.json"
-    gate.write_report(path, gate.report(verdict, slo))
+    write_json(path, gate.report(verdict, slo))
     data = json.loads(path.read_text())
     assert [(row["method"], row["name"], row["failures"], row["error"])
             for row in data["failing_requests"]][:2] == [
@@ -386,7 +388,7 @@ def test_the_error_rate_is_judged_only_on_enough_requests(slo):
 
 
 def test_the_error_rate_objective_is_read_from_the_slo_file():
-    slo = gate.slo_parse(tomllib.loads(
+    slo = slo_parse(tomllib.loads(
         SLO_TEXT.replace("average_ms = 500\n", "average_ms = 500\nmax_error_rate = 0.05\n"
                          "error_min_requests = 100\n", 1)))
     assert (slo.api_max_error_rate, slo.api_error_min_requests) == (0.05, 100)
@@ -394,9 +396,9 @@ def test_the_error_rate_objective_is_read_from_the_slo_file():
     run[4] = api("/api/services/categories/", 2000, {20: 2000}, failures=60)
     assert by_name(gate.evaluate(slo, run), "API error rate").passed is True
     too_high = SLO_TEXT.replace("average_ms = 500\n", "average_ms = 500\nmax_error_rate = 1.5\n")
-    with pytest.raises(gate.SloError, match=re.escape("`max_error_rate` must be from 0 to 1")):
-        gate.slo_parse(tomllib.loads(too_high))
-    shipped = gate.slo_load()
+    with pytest.raises(SloError, match=re.escape("`max_error_rate` must be from 0 to 1")):
+        slo_parse(tomllib.loads(too_high))
+    shipped = slo_load()
     assert (shipped.api_max_error_rate, shipped.api_error_min_requests) == (0.01, 400)
     assert shipped.latency_max_failed_share == 0.5
 
@@ -434,7 +436,7 @@ def test_latency_is_not_judged_when_most_requests_failed(slo):
 
 
 def test_latency_is_not_judged_on_too_few_successes():
-    slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
+    slo = slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
     run = healthy_run()
     # 44 of 90 failed: under half, but 46 successes are fewer than a judged sample
     run[3] = api("/api/orders/{id}/", 90, {80: 90}, failures=44)
@@ -448,7 +450,7 @@ def test_latency_is_not_judged_on_too_few_successes():
 
 
 def test_a_small_group_that_mostly_failed_is_not_measured_rather_than_left_out():
-    slo = gate.slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
+    slo = slo_parse(tomllib.loads(SLO_TEXT + "[latency]\nmin_requests = 50\n"))
     run = healthy_run()
     run[3] = api("/api/orders/", 10, {8: 10}, failures=9)
     p95 = by_name(gate.evaluate(slo, run), "p95 orders")
@@ -461,7 +463,7 @@ def test_a_small_group_that_mostly_failed_is_not_measured_rather_than_left_out()
 
 
 def test_the_shipped_slo_file_holds_the_phase_11_targets():
-    slo = gate.slo_load()
+    slo = slo_load()
     rates = {rate.key: rate for rate in slo.rates}
     assert rates["upload"].threshold == 0.95
     assert rates["payment"].threshold == 0.98
@@ -481,14 +483,14 @@ def test_the_shipped_slo_file_holds_the_phase_11_targets():
      "`journeys` must be a list of strings"),
 ])
 def test_a_bad_slo_file_is_refused_with_the_key_to_fix(text, message):
-    with pytest.raises(gate.SloError, match=message):
-        gate.slo_parse(tomllib.loads(text))
+    with pytest.raises(SloError, match=message):
+        slo_parse(tomllib.loads(text))
 
 
 def test_an_unreadable_slo_file_names_the_path(tmp_path):
-    with pytest.raises(gate.SloError, match="cannot read the SLO file"):
-        gate.slo_load(tmp_path / "missing.toml")
+    with pytest.raises(SloError, match="cannot read the SLO file"):
+        slo_load(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("confidence = \n")
-    with pytest.raises(gate.SloError, match="is not valid TOML"):
-        gate.slo_load(bad)
+    with pytest.raises(SloError, match="is not valid TOML"):
+        slo_load(bad)
