@@ -144,7 +144,7 @@ contracts-scaled: install ## as contracts, against the scaled stack
 		$(if $(COVERAGE_WITH_SUITES),--coverage-with $(OUT)/scaled)
 
 serve: install ## run the reference stack in the foreground (REST+WS :8000, sandbox :8900)
-	$(PY) -m reference.stack serve --profile $(PROFILE)
+	$(PY) -m stack serve --profile $(PROFILE)
 
 serve-scaled: ## as serve, with the scaled profile
 	$(MAKE) serve PROFILE=scaled

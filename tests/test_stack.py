@@ -1,4 +1,4 @@
-"""The stack launcher (`python -m reference.stack`): the process contract of ARCHITECTURE.md.
+"""The stack launcher (`python -m stack`): the process contract of ARCHITECTURE.md.
 
 The boot tests start real stacks (sandbox + backend) in child processes and prove that the
 launcher leaves nothing behind: no process, no listening port, no run database.
@@ -23,8 +23,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reference import stack
-from reference.stack import StackError, ensure_port_free, parse_options, write_json_atomic
+from stack import cli, coverage_hook, services
+from stack.cli import parse_options, write_json_atomic
+from stack.errors import StackError
+from stack.launcher import Stack, StackOptions
+from stack.processes import ensure_port_free, pid_alive, proc_stat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOT_DEADLINE_SECONDS = 180
@@ -51,7 +54,7 @@ def test_boot_defaults_to_free_ports_and_a_short_otp(clean_env):
     _, options = parse_options(["boot", "--state-file", "state.json"])
 
     assert (options.profile, options.port, options.sandbox_port) == ("embedded", 0, 0)
-    assert options.otp_ttl_seconds == stack.BOOT_OTP_TTL_SECONDS
+    assert options.otp_ttl_seconds == cli.BOOT_OTP_TTL_SECONDS
     assert options.workers == 1
 
 
@@ -65,7 +68,7 @@ def test_serve_keeps_the_backend_otp_default_and_fixed_ports(clean_env):
 def test_scaled_defaults_to_three_workers(clean_env):
     _, options = parse_options(["serve", "--profile", "scaled"])
 
-    assert options.workers == stack.DEFAULT_SCALED_WORKERS
+    assert options.workers == cli.DEFAULT_SCALED_WORKERS
 
 
 def test_environment_chooses_profile_and_otp(clean_env, monkeypatch):
@@ -105,8 +108,8 @@ def test_bad_command_lines_are_refused_with_a_reason(
 
 
 def _backend_env(profile: str, environ: dict[str, str], s3_url: str | None = None) -> dict:
-    built = stack.Stack(
-        stack.StackOptions(profile=profile), environ=environ, stop_event=threading.Event(),
+    built = Stack(
+        StackOptions(profile=profile), environ=environ, stop_event=threading.Event(),
         say=print,
     )
     built.s3_url = s3_url
@@ -114,21 +117,21 @@ def _backend_env(profile: str, environ: dict[str, str], s3_url: str | None = Non
 
 
 def test_embedded_keeps_local_media_whatever_the_shell_exports():
-    exported = {name: "http://127.0.0.1:1" for name in stack.S3_VARIABLES}
+    exported = {name: "http://127.0.0.1:1" for name in services.S3_VARIABLES}
 
     env = _backend_env("embedded", exported)
 
-    assert not set(stack.S3_VARIABLES) & env.keys()
+    assert not set(services.S3_VARIABLES) & env.keys()
 
 
 def test_scaled_gives_the_backend_its_s3_server_and_test_keys():
     env = _backend_env("scaled", {}, s3_url="http://127.0.0.1:5000")
 
     assert env["LC_S3_ENDPOINT_URL"] == "http://127.0.0.1:5000"
-    assert env["LC_S3_BUCKET"] == stack.DEFAULT_S3_BUCKET
-    assert env["LC_S3_REGION"] == stack.DEFAULT_S3_REGION
-    assert env["LC_S3_ACCESS_KEY_ID"] == stack.S3_TEST_ACCESS_KEY_ID
-    assert env["LC_S3_SECRET_ACCESS_KEY"] == stack.S3_TEST_SECRET_ACCESS_KEY
+    assert env["LC_S3_BUCKET"] == services.DEFAULT_S3_BUCKET
+    assert env["LC_S3_REGION"] == services.DEFAULT_S3_REGION
+    assert env["LC_S3_ACCESS_KEY_ID"] == services.S3_TEST_ACCESS_KEY_ID
+    assert env["LC_S3_SECRET_ACCESS_KEY"] == services.S3_TEST_SECRET_ACCESS_KEY
 
 
 def test_scaled_uses_an_exported_s3_endpoint_as_it_is():
@@ -148,8 +151,8 @@ def test_the_backend_gets_two_malloc_arenas_unless_the_shell_says_otherwise(prof
 
 
 def test_both_halves_get_one_gateway_test_account_and_the_sandbox_the_webhook_url():
-    built = stack.Stack(
-        stack.StackOptions(), environ={"LC_RAZORPAY_KEY_ID": "rzp_live_exported"},
+    built = Stack(
+        StackOptions(), environ={"LC_RAZORPAY_KEY_ID": "rzp_live_exported"},
         stop_event=threading.Event(), say=print,
     )
 
@@ -166,8 +169,8 @@ def test_both_halves_get_one_gateway_test_account_and_the_sandbox_the_webhook_ur
 
 
 def test_coverage_data_makes_the_backend_measure_itself_and_nothing_else(tmp_path):
-    built = stack.Stack(
-        stack.StackOptions(coverage_data=tmp_path / "data"), environ={},
+    built = Stack(
+        StackOptions(coverage_data=tmp_path / "data"), environ={},
         stop_event=threading.Event(), say=print,
     )
 
@@ -191,15 +194,15 @@ def test_coverage_data_option_is_resolved(clean_env, tmp_path, monkeypatch):
 
 
 def test_coverage_check_passes_where_new_processes_are_measured():
-    stack.coverage_check(_env())
+    coverage_hook.coverage_check(_env())
 
 
 def test_coverage_check_says_when_new_processes_would_not_be_measured(monkeypatch):
     # as in an interpreter where coverage's start-up hook is not installed
-    monkeypatch.setattr(stack, "_COVERAGE_PROBE", "import sys; sys.exit(3)")
+    monkeypatch.setattr(coverage_hook, "_COVERAGE_PROBE", "import sys; sys.exit(3)")
 
     with pytest.raises(StackError, match=r"start-up hook .* is not installed") as refused:
-        stack.coverage_check(_env())
+        coverage_hook.coverage_check(_env())
 
     assert "make install" in str(refused.value)
 
@@ -234,7 +237,7 @@ def test_serve_on_a_taken_port_fails_at_once(tmp_path):
         port = taken.getsockname()[1]
 
         result = subprocess.run(
-            [sys.executable, "-m", "reference.stack", "serve", "--port", str(port),
+            [sys.executable, "-m", "stack", "serve", "--port", str(port),
              "--sandbox-port", "0", "--log-dir", str(tmp_path)],
             cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=60, check=False,
         )
@@ -257,7 +260,7 @@ def _children(pid: int) -> set[int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            stat = stack.proc_stat(int(entry.name))
+            stat = proc_stat(int(entry.name))
             if stat is not None and stat[0] not in "ZX":
                 parents[int(entry.name)] = stat[1]
     found: set[int] = set()
@@ -307,7 +310,7 @@ class Boot:
 
 @pytest.fixture
 def boot(tmp_path) -> Iterator:
-    """Starts `python -m reference.stack boot` with extra arguments; stops what is left after."""
+    """Starts `python -m stack boot` with extra arguments; stops what is left after."""
     started: list[Boot] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> Boot:
@@ -316,7 +319,7 @@ def boot(tmp_path) -> Iterator:
         log = run / "launcher.log"
         with log.open("wb") as out:
             launcher = subprocess.Popen(
-                [sys.executable, "-m", "reference.stack", "boot",
+                [sys.executable, "-m", "stack", "boot",
                  "--state-file", str(run / "state.json"), "--log-dir", str(run / "logs"), *args],
                 cwd=REPO_ROOT, env=env or _env(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,
@@ -355,7 +358,7 @@ def _assert_healthy(state: dict) -> None:
 
 
 def _assert_all_gone(run: Boot, state: dict, processes: set[int]) -> None:
-    alive = {pid for pid in processes if stack.pid_alive(pid)}
+    alive = {pid for pid in processes if pid_alive(pid)}
     assert not alive, f"processes {alive} outlived the launcher:\n{run.output()}"
     assert not _listening(state["base_url"]), "the backend port is still open"
     assert not _listening(state["sandbox_url"]), "the sandbox port is still open"
@@ -374,7 +377,7 @@ def test_embedded_boot_stops_everything_when_the_watched_process_dies(boot, watc
     assert state.keys() >= STATE_KEYS
     assert state["profile"] == "embedded"
     assert state["pid"] == run.launcher.pid
-    assert state["otp_ttl_seconds"] == stack.BOOT_OTP_TTL_SECONDS
+    assert state["otp_ttl_seconds"] == cli.BOOT_OTP_TTL_SECONDS
     assert state["ws_url"].startswith("ws://127.0.0.1:")
     assert state["s3_url"] is None, "the embedded profile keeps media in local files"
     _assert_healthy(state)
@@ -399,10 +402,10 @@ def _postgres_databases(admin_url: str) -> set[str]:
 
 
 def _scaled_services_or_skip() -> str:
-    admin_url = stack.DEFAULT_PG_ADMIN_URL
+    admin_url = services.DEFAULT_PG_ADMIN_URL
     try:
-        stack.postgres_check(admin_url)
-        stack.redis_check(stack.DEFAULT_REDIS_URL)
+        services.postgres_check(admin_url)
+        services.redis_check(services.DEFAULT_REDIS_URL)
     except StackError as error:
         pytest.skip(f"the scaled profile needs PostgreSQL and Redis: {error}")
     return admin_url
@@ -413,9 +416,9 @@ def _assert_bucket_exists(state: dict) -> None:
     import boto3
 
     client = boto3.client(
-        "s3", endpoint_url=state["s3_url"], region_name=stack.DEFAULT_S3_REGION,
-        aws_access_key_id=stack.S3_TEST_ACCESS_KEY_ID,
-        aws_secret_access_key=stack.S3_TEST_SECRET_ACCESS_KEY,
+        "s3", endpoint_url=state["s3_url"], region_name=services.DEFAULT_S3_REGION,
+        aws_access_key_id=services.S3_TEST_ACCESS_KEY_ID,
+        aws_secret_access_key=services.S3_TEST_SECRET_ACCESS_KEY,
     )
     try:
         buckets = [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]
