@@ -11,8 +11,3 @@ class OrderNotCancellable(Conflict):
 class InvalidTransition(Conflict):
     default_detail = "The order's lifecycle does not allow this status change."
     default_code = "invalid_transition"
-
-
-class RefundUnavailable(Conflict):
-    default_detail = "This order is paid and refunds are not available yet; it stays as it is."
-    default_code = "refund_unavailable"

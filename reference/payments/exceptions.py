@@ -30,6 +30,11 @@ class RefundNotAllowed(Conflict):
     default_code = "refund_not_allowed"
 
 
+class RefundUnavailable(Conflict):
+    default_detail = "This order is paid and refunds are not available yet; it stays as it is."
+    default_code = "refund_unavailable"
+
+
 class InsufficientBalance(exceptions.APIException):
     status_code = status.HTTP_402_PAYMENT_REQUIRED
     default_detail = "Your wallet balance is too low for this payment. Add money and try again."
