@@ -25,7 +25,8 @@ from reference.notifications.services import order_update_notify
 from reference.orders.exceptions import InvalidTransition, OrderNotCancellable
 from reference.orders.models import Order, OrderItem, OrderStatusChange
 from reference.payments.services import order_cash_collect, order_payments_refund
-from reference.uploads.models import UploadedImage
+from reference.uploads.selectors import images_attachable
+from reference.uploads.services import NOT_ATTACHABLE, images_attach
 
 TAX_RATE = Decimal("0.18")
 DELIVERY_FEE = Decimal("50.00")
@@ -123,37 +124,17 @@ def order_create(
     """Place an order priced from the catalog. Addresses and images must be the user's own;
     whatever the client said about prices, totals or statuses never reaches this function."""
     errors: dict[str, list[str]] = {}
-    pickup = _owned_address(user=user, address_id=pickup_address_id)
-    if pickup is None:
-        errors["pickup_address"] = ["No such address in your address book."]
-    delivery = pickup
-    if delivery_address_id is not None and delivery_address_id != pickup_address_id:
-        delivery = _owned_address(user=user, address_id=delivery_address_id)
-        if delivery is None:
-            errors["delivery_address"] = ["No such address in your address book."]
-
-    today = timezone.localdate()
-    if pickup_date < today:
-        errors["pickup_date"] = [f"Choose today ({today.isoformat()}) or a later day."]
-    elif pickup_date > today + timedelta(days=PICKUP_DAYS_AHEAD):
-        errors["pickup_date"] = [f"Choose a day at most {PICKUP_DAYS_AHEAD} days ahead."]
-
-    wanted = {line.service_item_id for line in lines}
-    items: dict[UUID, ServiceItem] = {
-        item.pk: item for item in service_item_list().filter(pk__in=wanted)
-    }
-    for position, line in enumerate(lines):
-        if line.service_item_id not in items:
-            errors[f"items.{position}.service_item"] = ["No such service item on offer."]
-
+    pickup, delivery = _addresses_of(
+        user=user,
+        pickup_address_id=pickup_address_id,
+        delivery_address_id=delivery_address_id,
+        errors=errors,
+    )
+    _pickup_date_check(pickup_date=pickup_date, errors=errors)
+    items = _service_items_of(lines=lines, errors=errors)
     image_ids = list(dict.fromkeys(image_ids or []))
-    if image_ids:
-        usable = UploadedImage.objects.filter(
-            user=user, pk__in=image_ids, order__isnull=True
-        ).count()
-        if usable != len(image_ids):
-            errors["image_ids"] = ["Attach only your own uploads that are on no other order."]
-
+    if image_ids and not images_attachable(user=user, image_ids=image_ids):
+        errors["image_ids"] = [NOT_ATTACHABLE]
     if errors:
         raise ValidationError(errors)
 
@@ -178,6 +159,64 @@ def order_create(
             pickup_date=pickup_date, pickup_time_slot=pickup_time_slot, hours=hours
         ),
     )
+    _order_items_create(order=order, lines=lines, items=items)
+    if image_ids:
+        images_attach(user=user, image_ids=image_ids, order_id=order.pk)
+    OrderStatusChange.objects.create(
+        order=order, status=Status.PENDING, note="Order placed.", by=user
+    )
+    return order
+
+
+def _addresses_of(
+    *,
+    user: User,
+    pickup_address_id: UUID,
+    delivery_address_id: UUID | None,
+    errors: dict[str, list[str]],
+) -> tuple[Address | None, Address | None]:
+    """The pickup and delivery addresses from the user's address book (delivery defaults to
+    pickup); one that is not there is added to `errors`."""
+    pickup = _owned_address(user=user, address_id=pickup_address_id)
+    if pickup is None:
+        errors["pickup_address"] = ["No such address in your address book."]
+    delivery = pickup
+    if delivery_address_id is not None and delivery_address_id != pickup_address_id:
+        delivery = _owned_address(user=user, address_id=delivery_address_id)
+        if delivery is None:
+            errors["delivery_address"] = ["No such address in your address book."]
+    return pickup, delivery
+
+
+def _pickup_date_check(*, pickup_date: date, errors: dict[str, list[str]]) -> None:
+    """A pickup is today or up to PICKUP_DAYS_AHEAD days ahead; another day is added to
+    `errors`."""
+    today = timezone.localdate()
+    if pickup_date < today:
+        errors["pickup_date"] = [f"Choose today ({today.isoformat()}) or a later day."]
+    elif pickup_date > today + timedelta(days=PICKUP_DAYS_AHEAD):
+        errors["pickup_date"] = [f"Choose a day at most {PICKUP_DAYS_AHEAD} days ahead."]
+
+
+def _service_items_of(
+    *, lines: list[OrderLine], errors: dict[str, list[str]]
+) -> dict[UUID, ServiceItem]:
+    """The catalog's items the lines ask for, by id; a line asking for one not on offer is
+    added to `errors`."""
+    wanted = {line.service_item_id for line in lines}
+    items: dict[UUID, ServiceItem] = {
+        item.pk: item for item in service_item_list().filter(pk__in=wanted)
+    }
+    for position, line in enumerate(lines):
+        if line.service_item_id not in items:
+            errors[f"items.{position}.service_item"] = ["No such service item on offer."]
+    return items
+
+
+def _order_items_create(
+    *, order: Order, lines: list[OrderLine], items: dict[UUID, ServiceItem]
+) -> None:
+    """The order's lines at the catalog's prices and processing times of today."""
     OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
@@ -192,20 +231,6 @@ def order_create(
         )
         for position, line in enumerate(lines)
     )
-    if image_ids:
-        # Conditional on "on no order yet": of two orders racing for one image, one attaches
-        # it and the other rolls back whole.
-        attached = UploadedImage.objects.filter(
-            user=user, pk__in=image_ids, order__isnull=True
-        ).update(order=order)
-        if attached != len(image_ids):
-            raise ValidationError(
-                {"image_ids": ["Attach only your own uploads that are on no other order."]}
-            )
-    OrderStatusChange.objects.create(
-        order=order, status=Status.PENDING, note="Order placed.", by=user
-    )
-    return order
 
 
 def _order_insert(**fields: object) -> Order:
@@ -263,3 +288,4 @@ def order_refund_if_paid(*, order: Order) -> None:
     (409 `refund_unavailable`) rather than cancelled with its money kept.
     """
     order_payments_refund(order=order)
+

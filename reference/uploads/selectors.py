@@ -14,3 +14,9 @@ def image_get(*, user: User, image_id: UUID) -> UploadedImage:
     if image is None:
         raise Http404("No such image.")
     return image
+
+
+def images_attachable(*, user: User, image_ids: list[UUID]) -> bool:
+    """Whether every one of `image_ids` is the user's own upload and on no order yet."""
+    unattached = UploadedImage.objects.filter(user=user, pk__in=image_ids, order__isnull=True)
+    return unattached.count() == len(image_ids)

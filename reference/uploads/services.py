@@ -52,6 +52,7 @@ THUMBNAIL_SIDE = 300
 JPEG_QUALITY = 85
 MAX_IMAGES_PER_ORDER = 10
 NO_SUCH_ORDER = "No such order among yours."
+NOT_ATTACHABLE = "Attach only your own uploads that are on no other order."
 WHITE = (255, 255, 255)
 
 # Pillow's process-wide guards: a truncated file is an error, not a grey bottom half; PNG text
@@ -241,6 +242,17 @@ def _image_record(
         size_bytes=len(processed.image),
         content_type=STORED_CONTENT_TYPE,
     )
+
+
+def images_attach(*, user: User, image_ids: list[UUID], order_id: UUID) -> None:
+    """Attach the user's `image_ids` to an order, each only while it is on no order yet: of two
+    orders racing for one image, one attaches it and the other is refused (400), which rolls
+    back the caller's transaction whole."""
+    attached = UploadedImage.objects.filter(
+        user=user, pk__in=image_ids, order__isnull=True
+    ).update(order_id=order_id)
+    if attached != len(image_ids):
+        raise ValidationError({"image_ids": [NOT_ATTACHABLE]})
 
 
 def image_delete(*, image: UploadedImage) -> None:
