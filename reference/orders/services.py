@@ -1,4 +1,5 @@
-"""Writes of the orders domain: placing an order, cancelling it, moving it along its lifecycle.
+"""Writes of the orders domain: placing an order, cancelling it, moving it along its lifecycle;
+what a photo uploaded onto an order must meet.
 
 Every status change locks the order's row (`select_for_update`) and re-reads its status inside
 the transaction that also appends the status history entry, so two concurrent changes cannot
@@ -24,6 +25,7 @@ from reference.catalog.selectors import service_item_list
 from reference.notifications.services import order_update_notify
 from reference.orders.exceptions import InvalidTransition, OrderNotCancellable
 from reference.orders.models import Order, OrderItem, OrderStatusChange
+from reference.orders.selectors import order_list
 from reference.payments.services import order_cash_collect, order_payments_refund
 from reference.uploads.selectors import images_attachable
 from reference.uploads.services import NOT_ATTACHABLE, images_attach
@@ -34,6 +36,8 @@ PAISE = Decimal("0.01")
 PICKUP_DAYS_AHEAD = 90
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
 ORDER_NUMBER_ATTEMPTS = 5
+MAX_IMAGES_PER_ORDER = 10
+NO_SUCH_ORDER = "No such order among yours."
 
 Status = Order.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -289,3 +293,27 @@ def order_refund_if_paid(*, order: Order) -> None:
     """
     order_payments_refund(order=order)
 
+
+@dataclass(frozen=True)
+class OrderPhotos:
+    """One of the user's orders as a photo upload goes onto it (`reference.uploads.services`'s
+    `PhotoOrder`): only the user's own order, and at most MAX_IMAGES_PER_ORDER photos on it."""
+
+    user: User
+    order_id: UUID
+
+    def check(self) -> None:
+        """Before the photo is decoded: the order is one of the user's."""
+        if not order_list(user=self.user).filter(pk=self.order_id).exists():
+            raise ValidationError({"order_id": [NO_SUCH_ORDER]})
+
+    def claim(self) -> None:
+        """In the transaction that records the photo: the order's row locked, so that
+        concurrent uploads count one after another."""
+        order = Order.objects.select_for_update().filter(pk=self.order_id, user=self.user).first()
+        if order is None:
+            raise ValidationError({"order_id": [NO_SUCH_ORDER]})
+        if order.images.count() >= MAX_IMAGES_PER_ORDER:
+            raise ValidationError(
+                {"order_id": [f"An order takes at most {MAX_IMAGES_PER_ORDER} photos."]}
+            )

@@ -2,6 +2,7 @@
 (`/api/mobile/images/{id}/`) and, for local media, the files themselves (`/media/...`)."""
 
 import re
+from collections.abc import Callable
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
@@ -53,6 +54,10 @@ class ImageUploadApi(APIView):
     permission_classes = (IsAuthenticated,)
     parser_classes = (MultiPartParser,)
     throttle_classes = (UploadThrottle,)
+    # What an `order_id` names, given (user, order_id) where the view is routed
+    # (`reference.config.urls`): the orders app rules on its orders, and uploads imports no app
+    # above it.
+    photo_order: Callable[..., services.PhotoOrder] | None = None
 
     @extend_schema(
         operation_id="images_upload",
@@ -64,10 +69,10 @@ class ImageUploadApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        order_id = serializer.validated_data.get("order_id")
+        onto = None if order_id is None else self.photo_order(user=request.user, order_id=order_id)
         image = services.image_upload(
-            user=request.user,
-            file=serializer.validated_data["image"],
-            order_id=serializer.validated_data.get("order_id"),
+            user=request.user, file=serializer.validated_data["image"], onto=onto
         )
         body = ImageSerializer(image, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -18,7 +18,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO
+from typing import IO, Protocol
 from uuid import UUID
 
 from django.conf import settings
@@ -31,8 +31,6 @@ from rest_framework.exceptions import APIException, ValidationError
 from reference.accounts.models import User
 from reference.chat.models import Message
 from reference.integrations.media import MediaUnavailable, media_delete, media_save
-from reference.orders.models import Order
-from reference.orders.selectors import order_list
 from reference.uploads.exceptions import (
     FileTooLarge,
     ImageTooLarge,
@@ -50,8 +48,6 @@ STORED_CONTENT_TYPE = "image/jpeg"
 MAX_SIDE = 1920
 THUMBNAIL_SIDE = 300
 JPEG_QUALITY = 85
-MAX_IMAGES_PER_ORDER = 10
-NO_SUCH_ORDER = "No such order among yours."
 NOT_ATTACHABLE = "Attach only your own uploads that are on no other order."
 WHITE = (255, 255, 255)
 
@@ -81,6 +77,19 @@ class ProcessedImage:
     thumbnail: bytes
     width: int
     height: int
+
+
+class PhotoOrder(Protocol):
+    """The order an uploaded photo goes onto, as the orders app rules on it (uploads imports no
+    app above it): `check` before the photo is decoded, `claim` inside the transaction that
+    records the photo (it may lock the order's row and count its photos). Both raise the
+    client's error."""
+
+    order_id: UUID
+
+    def check(self) -> None: ...
+
+    def claim(self) -> None: ...
 
 
 def _claims_allowed_format(head: bytes) -> bool:
@@ -175,17 +184,19 @@ def _process(fp: IO[bytes], head: bytes) -> ProcessedImage:
     )
 
 
-def image_upload(*, user: User, file: UploadedFile, order_id: UUID | None = None) -> UploadedImage:
-    """Check, re-encode and store an uploaded photo (and attach it to one of the user's
-    orders when `order_id` is given)."""
+def image_upload(
+    *, user: User, file: UploadedFile, onto: PhotoOrder | None = None
+) -> UploadedImage:
+    """Check, re-encode and store an uploaded photo (and attach it to the order `onto` names,
+    when one is given)."""
     limit = settings.UPLOAD_MAX_BYTES
     if file.size > limit:
         raise FileTooLarge(
             f"The photo is {file.size} bytes; the most we take is {limit} bytes "
             f"({limit / 1024 / 1024:g} MB)."
         )
-    if order_id is not None and not order_list(user=user).filter(pk=order_id).exists():
-        raise ValidationError({"order_id": [NO_SUCH_ORDER]})
+    if onto is not None:
+        onto.check()
     processed = image_process(fp=file)
 
     # The files are written outside the transaction (a bucket is a network call) and removed
@@ -198,7 +209,7 @@ def image_upload(*, user: User, file: UploadedFile, order_id: UUID | None = None
         )
         return _image_record(
             user=user,
-            order_id=order_id,
+            onto=onto,
             image_name=stored[0],
             thumbnail_name=stored[1],
             processed=processed,
@@ -219,22 +230,16 @@ def image_upload(*, user: User, file: UploadedFile, order_id: UUID | None = None
 def _image_record(
     *,
     user: User,
-    order_id: UUID | None,
+    onto: PhotoOrder | None,
     image_name: str,
     thumbnail_name: str,
     processed: ProcessedImage,
 ) -> UploadedImage:
-    if order_id is not None:
-        order = Order.objects.select_for_update().filter(pk=order_id, user=user).first()
-        if order is None:
-            raise ValidationError({"order_id": [NO_SUCH_ORDER]})
-        if UploadedImage.objects.filter(order=order).count() >= MAX_IMAGES_PER_ORDER:
-            raise ValidationError(
-                {"order_id": [f"An order takes at most {MAX_IMAGES_PER_ORDER} photos."]}
-            )
+    if onto is not None:
+        onto.claim()
     return UploadedImage.objects.create(
         user=user,
-        order_id=order_id,
+        order_id=None if onto is None else onto.order_id,
         image_name=image_name,
         thumbnail_name=thumbnail_name,
         width=processed.width,

@@ -5,6 +5,5 @@ from reference.uploads import apis
 app_name = "uploads"
 
 urlpatterns = [
-    path("upload-image/", apis.ImageUploadApi.as_view(), name="upload-image"),
     path("images/<uuid:image_id>/", apis.ImageDetailApi.as_view(), name="image-detail"),
 ]
