@@ -23,13 +23,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from PIL import Image, ImageFile, ImageOps, PngImagePlugin, UnidentifiedImageError
 from rest_framework.exceptions import APIException, ValidationError
 
 from reference.accounts.models import User
-from reference.chat.models import Message
 from reference.integrations.media import MediaUnavailable, media_delete, media_save
 from reference.uploads.exceptions import (
     FileTooLarge,
@@ -272,9 +271,17 @@ def image_delete(*, image: UploadedImage) -> None:
     image.delete()
 
 
+def _referring(relation: models.ForeignObjectRel) -> models.QuerySet:
+    """The ids of the photos the rows on the other side of `relation` refer to."""
+    field = relation.field
+    return relation.related_model._default_manager.filter(
+        **{f"{field.name}__isnull": False}
+    ).values(field.attname)
+
+
 def images_orphaned_purge(*, older_than: timedelta) -> int:
-    """Delete the photos that no order and no chat message uses, uploaded more than
-    `older_than` ago, with their files; return how many.
+    """Delete the photos that no order and no other row (a chat message) uses, uploaded more
+    than `older_than` ago, with their files; return how many.
 
     The app uploads garment photos before it places the order, so a customer who gives up
     leaves them behind. The row goes first, and only while no order has taken the photo
@@ -282,9 +289,12 @@ def images_orphaned_purge(*, older_than: timedelta) -> int:
     row) and the purge goes on.
     """
     cutoff = timezone.now() - older_than
-    in_chat = Message.objects.filter(image__isnull=False).values("image_id")
-    candidates = UploadedImage.objects.filter(order__isnull=True, created_at__lt=cutoff) \
-        .exclude(pk__in=in_chat)
+    candidates = UploadedImage.objects.filter(order__isnull=True, created_at__lt=cutoff)
+    # Who refers to a photo (chat's messages) is read from the foreign keys Django knows, so
+    # that uploads names no app built on it.
+    for relation in UploadedImage._meta.get_fields(include_hidden=True):
+        if relation.auto_created and not relation.concrete and relation.one_to_many:
+            candidates = candidates.exclude(pk__in=_referring(relation))
     purged = 0
     for image in candidates.iterator():
         deleted, _ = UploadedImage.objects.filter(pk=image.pk, order__isnull=True).delete()

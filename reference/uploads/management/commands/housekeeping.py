@@ -1,5 +1,9 @@
 """`python -m reference.manage housekeeping`: what a long-running backend clears up on a timer
-(cron, a systemd timer, a Kubernetes CronJob), hourly or daily."""
+(cron, a systemd timer, a Kubernetes CronJob), hourly or daily.
+
+It lives with the photos, most of what it clears; the idempotency keys it also clears are
+common's, the bottom layer, which imports no app.
+"""
 
 from datetime import timedelta
 
