@@ -3,6 +3,8 @@
 import io
 import re
 import threading
+import time
+from collections.abc import Callable
 from http import HTTPStatus
 
 import pytest
@@ -10,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from fixtures.polling import WaitTimeout, poll
 from reference.orders.models import Order
 from reference.tests import images
 from reference.tests.conftest import ORDERS, order_body
@@ -31,6 +32,17 @@ def upload(client, content: bytes, name: str = "photo.jpg", content_type: str = 
            path: str = UPLOAD, **fields: str):
     file = SimpleUploadedFile(name, content, content_type=content_type)
     return client.post(path, {"image": file, **fields}, format="multipart")
+
+
+def holds_within(condition: Callable[[], bool], *, timeout: float) -> bool:
+    """Whether `condition` holds at one of its checks (every 10 ms) before `timeout` seconds
+    have passed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)  # the interval between checks of a condition another thread changes
+    return True
 
 
 def unsigned(image: dict) -> dict:
@@ -377,11 +389,10 @@ def test_a_burst_of_uploads_decodes_a_few_at_a_time(settings, monkeypatch):
     for worker in workers:
         worker.start()
 
-    poll(lambda: active[0], until=lambda started: started == slots, timeout=10,
-         what=f"{slots} decodes started")
+    assert holds_within(lambda: active[0] == slots, timeout=10), (
+        f"{slots} decodes did not start within 10 s; {active[0]} did")
     # the others wait for a slot: none starts while these are held
-    with pytest.raises(WaitTimeout):
-        poll(lambda: active[0], until=lambda started: started > slots, timeout=0.5)
+    assert not holds_within(lambda: active[0] > slots, timeout=0.5)
     release.set()
     for worker in workers:
         worker.join(timeout=30)
