@@ -1,7 +1,7 @@
 """Every operation that requires a login refuses a call without valid credentials: 401.
 
 For every operation of the live schema whose security requires a bearer token
-(`fixtures.contract.needs_bearer`), the call is made without valid credentials three ways: no
+(`fixtures.contract.schema.needs_bearer`), the call is made without valid credentials three ways: no
 Authorization header, a garbage token, and the customer's own access token re-signed with
 another key (every claim the target checks present, only the signature wrong). Each must answer
 401. Then the same call with the customer's token (the positive control) must answer anything
@@ -32,7 +32,7 @@ import httpx
 import jwt
 
 from fixtures.api.base import Call, describe
-from fixtures.contract import needs_bearer, operations, resolve
+from fixtures.contract.schema import needs_bearer, operations, resolve
 from fixtures.findings import DEFECT, DEVIATES, NOTES, Blocked, Finding, note
 from fixtures.tokens import WRONG_KEY, signed_with
 

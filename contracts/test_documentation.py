@@ -7,7 +7,7 @@ that answers something else than the page fails. The run's exchange log keeps th
 is what the release gate's `documentation` metric reads ("a 200 for GET /api/docs/"). The
 document is what the contract tier generates its calls from: without it the case is blocked by
 the same `missing` finding as the rest of the tier (`openapi_document` in
-`fixtures/contract.py`).
+`fixtures/contract/schema.py`).
 """
 
 import re

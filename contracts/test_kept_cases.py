@@ -30,9 +30,9 @@ import pytest
 import yaml
 
 from fixtures.api.base import Call, describe
-from fixtures.contract import operations, resolve
+from fixtures.contract.resources import KINDS, Kind, Workshop
+from fixtures.contract.schema import operations, resolve
 from fixtures.findings import DEFECT, Blocked, Finding, note
-from fixtures.resources import KINDS, Kind, Workshop
 
 KEPT = Path(__file__).with_name("kept_cases.yaml")
 CASES: list[dict] = yaml.safe_load(KEPT.read_text())
@@ -49,8 +49,8 @@ FORMATS.checks("uuid")(lambda value: not isinstance(value, str) or bool(UUID_TEX
 def kind_called(name: str) -> Kind:
     kind = next((kind for kind in KINDS if kind.name.replace(" ", "_") == name), None)
     if kind is None:
-        raise AssertionError(f"{KEPT.name}: no kind of fixtures/resources.py is called <{name}> "
-                             f"(kinds: {', '.join(kind.name for kind in KINDS)})")
+        raise AssertionError(f"{KEPT.name}: no kind of fixtures/contract/resources.py is "
+                             f"called <{name}> (kinds: {', '.join(kind.name for kind in KINDS)})")
     return kind
 
 

@@ -2,16 +2,15 @@
 
 `contracts/mobile_calls.yaml` lists the calls (written from shared/spec/mobile-api.md); each is
 checked against the live `/api/schema/` and then made, in the list's order, as one app user
-would make it (`fixtures/mobile_contract.py`). One subtest per call; the outcomes go to
+would make it (`fixtures/contract/mobile_contract.py`). One subtest per call; the outcomes go to
 `reports/out/contract/mobile-contract.md` and `.json`, to Allure, and to the end of the run.
 """
 
 import allure
 
 from fixtures.api.base import Session
-from fixtures.contract import contract_dir, staff_of
-from fixtures.findings import DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
-from fixtures.mobile_contract import (
+from fixtures.contract.identity import staff_of
+from fixtures.contract.mobile_contract import (
     NO_DOCUMENT,
     App,
     Outcome,
@@ -21,6 +20,8 @@ from fixtures.mobile_contract import (
     static_check,
     write_report,
 )
+from fixtures.contract.profile import contract_dir
+from fixtures.findings import DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
 
 FINDING_KINDS = {"missing": "missing", "wrong shape": "shape"}
 

@@ -2,8 +2,9 @@
 
 The operations come from the live `/api/schema/` (what exists when the run starts), through
 `schemathesis.pytest.from_fixture`, so that the target, its stack and the identity come from the
-harness's fixtures (`api_schema` in `fixtures/contract.py`). Phases examples, coverage and
-fuzzing run here, one subtest per operation; the stateful phase is `test_stateful.py`.
+harness's fixtures (`api_schema` in `fixtures/contract/generation.py`). Phases examples,
+coverage and fuzzing run here, one subtest per operation; the stateful phase is
+`test_stateful.py`.
 
 A failing check does not stop an operation: its cases go on, each distinct failure (check,
 status, title) is kept with one case that showed it, and the operation's subtest fails once its

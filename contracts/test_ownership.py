@@ -9,10 +9,10 @@ owner's success afterwards also proves B's attempt left it alone. The two custom
 bearer tokens; the matrix reads nothing else of them.
 
 The kinds of resource come from the schema: a collection with a POST and calls on its items
-by id (`fixtures.contract.schema_kinds`), made with the registry's maker
-(`fixtures/resources.py`) or, when that fails on the target's shapes or the registry does not
-know the kind, with Schemathesis's examples of the collection's POST. A kind made neither way
-blocks its cases with one precondition finding naming it.
+by id (`fixtures.contract.makers.schema_kinds`), made with the registry's maker
+(`fixtures/contract/resources.py`) or, when that fails on the target's shapes or the registry
+does not know the kind, with Schemathesis's examples of the collection's POST. A kind made
+neither way blocks its cases with one precondition finding naming it.
 
 A 2xx for B on A's resource is an ownership finding, and the case fails. Any other answer than
 404 for B is a status finding (the contract hides another customer's resource as not found).
@@ -32,17 +32,11 @@ from http import HTTPStatus
 import allure
 
 from fixtures.api.base import Call, describe
-from fixtures.contract import (
-    FromExamples,
-    Makers,
-    contract_dir,
-    example_body,
-    needs_bearer,
-    operations,
-    schema_kinds,
-)
+from fixtures.contract.makers import FromExamples, Makers, example_body, schema_kinds
+from fixtures.contract.profile import contract_dir
+from fixtures.contract.resources import Kind, Workshop, action_of, body_for, collection_of
+from fixtures.contract.schema import needs_bearer, operations
 from fixtures.findings import DEFECT, DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
-from fixtures.resources import Kind, Workshop, action_of, body_for, collection_of
 
 
 @dataclass
@@ -101,7 +95,7 @@ def judge(document: dict, method: str, path: str, kind: Kind | None, makers: Mak
         return Row(method, path, f"? ({collection_of(path)})", "unknown kind",
                    owner_status=probe.status_code,
                    detail=f"no kind claims {collection_of(path)}: the registry "
-                          "(fixtures/resources.py) has no maker for it and the OpenAPI no "
+                          "(fixtures/contract/resources.py) has no maker for it and the OpenAPI no "
                           "POST on it")
     if not kind.owned:
         return Row(method, path, kind.name, "not owned",

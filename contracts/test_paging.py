@@ -11,9 +11,9 @@ For every GET of the live schema that declares the query parameters `page` and `
 The calls are made as the list's caller: no token for a public list, the contract customer's
 otherwise, staff's where customers get 403 (a staff-only list). A list under a resource
 (`/api/chat/rooms/{room_id}/messages/`) is that of a real resource of the customer where the
-tier can make one (`fixtures.contract.RealIds`). Another answer than the documented refusal is
-a `status` deviation; a control that does not answer 200 blocks the case. One subtest per
-(operation, status).
+tier can make one (`fixtures.contract.makers.RealIds`). Another answer than the documented
+refusal is a `status` deviation; a control that does not answer 200 blocks the case. One
+subtest per (operation, status).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from typing import Any
 import allure
 
 from fixtures.api.base import Call, describe
-from fixtures.contract import RealIds, needs_bearer, operations, resolve
+from fixtures.contract.makers import RealIds
+from fixtures.contract.schema import needs_bearer, operations, resolve
 from fixtures.findings import DEVIATES, NOTES, Blocked, Finding, note
 
 # far past the last page of any list a test customer can have

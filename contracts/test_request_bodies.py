@@ -15,7 +15,7 @@ For every operation of the live schema with a request body:
 The calls are made as the operation's caller: no token for a public one, the contract
 customer's token otherwise, and staff's where customers get 403 for the control (a staff-only
 call). Path ids are of a real resource of that customer where the tier can make one of the
-kind (`fixtures.contract.RealIds`; a view may look its resource up before it reads the body),
+kind (`fixtures.contract.makers.RealIds`; a view may look its resource up before it reads the body),
 random otherwise. Another answer than the documented refusal is a `status` deviation; a control
 that answers the refusal itself blocks the case (the call refuses every body: the refusal
 proves nothing), and so does a staff-only call without staff credentials. One subtest per
@@ -35,7 +35,8 @@ import httpx
 
 from fixtures.api.base import Call, describe
 from fixtures.api.uploads import MultipartStream
-from fixtures.contract import RealIds, needs_bearer, operations, resolve
+from fixtures.contract.makers import RealIds
+from fixtures.contract.schema import needs_bearer, operations, resolve
 from fixtures.findings import DEVIATES, NOTES, Blocked, Finding, note
 from fixtures.images import jpeg_of_size
 

@@ -5,7 +5,8 @@ the OpenAPI: every way a client names an object on a socket is a case (`FrameSch
 each property of a client -> server frame whose schema is the document's `Id` (`mark_read`'s
 `notification_id`, the `room_id` a chat frame may carry, a message's `image_id`) and each
 parameter of a socket's address (`/ws/chat/{room_id}/`). The kind of object is the one the
-registry (`fixtures/resources.py`) names by that field (`room_id`: a chat room), made there.
+registry (`fixtures/contract/resources.py`) names by that field (`room_id`: a chat room), made
+there.
 
 A frame case: customer A owns the object (on the chat socket, in or beside a room of A's with
 a message in it, which a frame reaching the room could replay) and watches it through a second
@@ -41,10 +42,10 @@ import pytest
 
 from fixtures.api.chat import new_client_id
 from fixtures.callers import Caller
-from fixtures.contract import staff_of
+from fixtures.contract.identity import staff_of
+from fixtures.contract.resources import KINDS, Kind, Workshop, make_room
 from fixtures.findings import DEFECT, DEVIATES, Blocked, ContractFinding, Finding, note
 from fixtures.frames import TO_SERVER, Door, frame_schemas
-from fixtures.resources import KINDS, Kind, Workshop, make_room
 from fixtures.ws import (
     CHAT,
     CLOSE_FORBIDDEN,
@@ -299,7 +300,7 @@ async def test_another_customers_object_is_out_of_reach_of_a_socket(
         raise ContractFinding(Finding(
             "precondition", f"WS {SCHEMAS.address(door.socket)}",
             "a kind of object the socket ownership cases can make and read",
-            f"no kind of fixtures/resources.py (with a REST view here) is named by "
+            f"no kind of fixtures/contract/resources.py (with a REST view here) is named by "
             f"`{door.name}` ({door})"))
 
     if door.frame_type is None:

@@ -10,7 +10,9 @@ from schemathesis.core.failures import ServerError
 
 from contracts.test_kept_cases import CASES, allowed_by
 from fixtures.config import RUN_KEY, Run
-from fixtures.contract import PROFILES, SEED_ENV, ContractRun, ContractSeed, seed_of, summary_lines
+from fixtures.contract.profile import PROFILES, SEED_ENV, ContractSeed, seed_of
+from fixtures.contract.run import ContractRun
+from fixtures.contract.summary import summary_lines
 
 ORDER_ID = "0e9d8c7b-6a5f-4e3d-9c1b-0a9f8e7d6c5b"
 

@@ -13,34 +13,25 @@ from schemathesis.core.failures import CustomFailure, FailureGroup, ServerError
 from schemathesis.openapi.checks import IgnoredAuth, UndefinedStatusCode
 
 from fixtures.api.base import Absent
-from fixtures.contract import (
-    CHECKS,
-    NO_4XX,
-    PROFILES,
-    ContractRun,
+from fixtures.contract.checks import CHECKS, NO_4XX, documents_no_4xx, tier_checks
+from fixtures.contract.coverage import compute, render, write_coverage
+from fixtures.contract.failures import (
     FailureKey,
-    Makers,
     Met,
-    Pools,
-    TokenSource,
-    body_reference_keys,
     check_of,
     collect,
-    collections,
-    coverage_runs,
-    documents_no_4xx,
-    drop_framing_headers,
     failures_report,
     finding_of_failure,
-    generation_config,
-    needs_bearer,
     ranked,
-    schema_kinds,
-    tier_checks,
 )
-from fixtures.coverage import compute, render, write_coverage
-from fixtures.findings import Blocked, Finding
-from fixtures.mobile_contract import (
+from fixtures.contract.generation import (
+    body_reference_keys,
+    drop_framing_headers,
+    generation_config,
+)
+from fixtures.contract.identity import TokenSource
+from fixtures.contract.makers import Makers, collections, schema_kinds
+from fixtures.contract.mobile_contract import (
     BUILDERS,
     absent_fields,
     combine,
@@ -50,7 +41,12 @@ from fixtures.mobile_contract import (
     value_at,
     write_report,
 )
-from fixtures.resources import Kind, action_of, collection_of, kind_of
+from fixtures.contract.pools import Pools
+from fixtures.contract.profile import PROFILES, coverage_runs
+from fixtures.contract.resources import Kind, action_of, collection_of, kind_of
+from fixtures.contract.run import ContractRun
+from fixtures.contract.schema import needs_bearer
+from fixtures.findings import Blocked, Finding
 
 PAGE = {"type": "object", "properties": {
     "count": {"type": "integer"}, "next": {"type": "string"}, "previous": {"type": "string"},
