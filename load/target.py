@@ -24,7 +24,7 @@ from load.polling import poll
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The stack launcher's module, run with `python -m`: the one place load/ names it.
-LAUNCHER = "reference.stack"
+LAUNCHER = "stack"
 PROFILES = ("embedded", "scaled")
 BOOT_DEADLINE_SECONDS = 240
 STOP_DEADLINE_SECONDS = 60
