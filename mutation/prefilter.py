@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import random
+import warnings
 from collections.abc import Hashable, Sequence
 
 NOT_PYTHON = "not Python: the interpreter refuses it before any case runs"
@@ -48,7 +49,10 @@ def _shape(tree: ast.AST) -> str:
 def why_not_run(original: str, mutated: str) -> str | None:
     """Why the mutant `mutated` of `original` is not worth a run, or None when it is."""
     try:
-        compile(mutated, "<mutant>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            # `x is 0` is a program, with a warning the run would print for nothing
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compile(mutated, "<mutant>", "exec", dont_inherit=True)
     except SyntaxError:
         return NOT_PYTHON
     before, after = ast.parse(original), ast.parse(mutated)

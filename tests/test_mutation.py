@@ -171,6 +171,7 @@ def item_list(*, category_id: UUID | None = None) -> list[UUID] | None:
     (SERVICE.replace("2 * 10", "2 *  10"), NO_CHANGE),
     (SERVICE.replace("2 * 10", "2 + 10"), None),
     (SERVICE.replace("] * limit", "] ** limit"), None),
+    (SERVICE.replace("limit: int = 2 * 10", "limit: int = 2 * 10 is 0"), None),
 ])
 def test_a_mutant_the_interpreter_refuses_or_that_changes_only_annotations_is_left_out(
         mutated, reason):
