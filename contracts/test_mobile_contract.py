@@ -10,16 +10,9 @@ import allure
 
 from fixtures.api.base import Session
 from fixtures.contract.identity import staff_of
-from fixtures.contract.mobile_contract import (
-    NO_DOCUMENT,
-    App,
-    Outcome,
-    live_check,
-    load_calls,
-    outcome_of,
-    static_check,
-    write_report,
-)
+from fixtures.contract.mobile_contract import Outcome, load_calls, outcome_of, write_report
+from fixtures.contract.mobile_live import App, live_check
+from fixtures.contract.mobile_static import NO_DOCUMENT, static_check
 from fixtures.contract.profile import contract_dir
 from fixtures.findings import DEVIATES, NOTES, Blocked, ContractFinding, Finding, note
 

@@ -31,16 +31,9 @@ from fixtures.contract.generation import (
 )
 from fixtures.contract.identity import TokenSource
 from fixtures.contract.makers import Makers, collections, schema_kinds
-from fixtures.contract.mobile_contract import (
-    BUILDERS,
-    absent_fields,
-    combine,
-    load_calls,
-    outcome_of,
-    static_check,
-    value_at,
-    write_report,
-)
+from fixtures.contract.mobile_contract import combine, load_calls, outcome_of, write_report
+from fixtures.contract.mobile_live import BUILDERS, absent_fields, value_at
+from fixtures.contract.mobile_static import static_check
 from fixtures.contract.pools import Pools
 from fixtures.contract.profile import PROFILES, coverage_runs
 from fixtures.contract.resources import Kind, action_of, collection_of, kind_of
