@@ -19,6 +19,9 @@ from collections.abc import Hashable, Sequence
 NOT_PYTHON = "not Python: the interpreter refuses it before any case runs"
 ANNOTATION_ONLY = "changes only a type annotation"
 NO_CHANGE = "the same program as the original"
+# cosmic-ray's own operator fails on the node (ExceptionReplacer on `except (a.B, a.C)`): its
+# exec would only record the traceback
+CANNOT_MUTATE = "cosmic-ray cannot make it"
 NOT_IN_SAMPLE = "not in the sample"
 
 

@@ -12,7 +12,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from mutation.prefilter import NO_CHANGE, NOT_IN_SAMPLE, sample, why_not_run
+from mutation.prefilter import CANNOT_MUTATE, NO_CHANGE, NOT_IN_SAMPLE, sample, why_not_run
 from mutation.report import Mutant, mutants_from_dump, outcome_of
 
 
@@ -58,7 +58,11 @@ def leave_out(db_path: Path, tree: Path, *, limit: int | None, seed: int) -> Cou
                 sources[path] = (tree / path).read_text(encoding="utf-8")
             original = sources[path]
             operator = get_operator(mutation.operator_name)(**mutation.operator_args)
-            mutated = mutate_code(original, operator, mutation.occurrence)
+            try:
+                mutated = mutate_code(original, operator, mutation.occurrence)
+            except Exception:  # whatever the operator raises, its exec would raise too
+                skipped[CANNOT_MUTATE].append(item.job_id)
+                continue
             reason = NO_CHANGE if mutated is None else why_not_run(original, mutated)
             if reason:
                 skipped[reason].append(item.job_id)
