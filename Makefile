@@ -64,7 +64,7 @@ E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) $(E
 
 .PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
 	serve-scaled bench-upload gate release-check \
-	load load-smoke bench-load bench-chat wrk report clean
+	load load-smoke bench-load bench-chat wrk report clean mutation
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -142,6 +142,20 @@ contracts-scaled: install ## as contracts, against the scaled stack
 		--out-dir $(OUT)/contracts-scaled --alluredir $(OUT)/contracts-scaled/allure-results \
 		--clean-alluredir --junitxml $(OUT)/contracts-scaled/junit.xml \
 		$(if $(COVERAGE_WITH_SUITES),--coverage-with $(OUT)/scaled)
+
+# Mutation testing (mutation/README.md): cosmic-ray mutates the reference's services and
+# selectors, one mutant at a time, in a copy of the tree, and runs the suites that exercise each
+# module against every mutant, each run booting a stack of its own. More than a day for the
+# whole backend, so not part of `make test`; its tool is the `mutation` extra, installed here
+# only. Not mutmut: its trampolines learn which cases reach a mutant inside the pytest process,
+# and the backend the suites call runs in another process, so it finds no case for any mutant.
+# MUTATION_ARGS adds options of mutation/run.py (--module PATH, --limit N, --seed S,
+# --operators REGEX; e.g. MUTATION_ARGS="--module reference/orders/services.py --limit 15").
+MUTATION_ARGS ?=
+
+mutation: install ## mutation testing of the reference's services and selectors, the suites as the test command (a day for all; MUTATION_ARGS="--module M --limit N"), reports/out/mutation/survivors.md
+	@$(PY) -c "import cosmic_ray" 2>/dev/null || $(PY) -m pip install --quiet -e ".[mutation]"
+	$(PY) -m mutation.run --out-dir $(OUT)/mutation $(MUTATION_ARGS)
 
 serve: install ## run the reference stack in the foreground (REST+WS :8000, sandbox :8900)
 	$(PY) -m stack serve --profile $(PROFILE)
