@@ -22,11 +22,10 @@ from reference.accounts.selectors import address_list
 from reference.accounts.serializers import AddressSerializer
 from reference.catalog.models import ServiceItem
 from reference.catalog.selectors import service_item_list
-from reference.notifications.services import order_update_notify
 from reference.orders.exceptions import InvalidTransition, OrderNotCancellable
 from reference.orders.models import Order, OrderItem, OrderStatusChange
 from reference.orders.selectors import order_list
-from reference.payments.services import order_cash_collect, order_payments_refund
+from reference.orders.signals import order_cancelled, order_delivered, order_status_recorded
 from reference.uploads.selectors import images_attachable
 from reference.uploads.services import NOT_ATTACHABLE, images_attach
 
@@ -109,7 +108,7 @@ def _status_record(*, order: Order, status: str, note: str, by: User | None) -> 
     order.save(update_fields=["status", "updated_at"])
     OrderStatusChange.objects.create(order=order, status=status, note=note, by=by)
     # The customer hears of it (socket frame, notification, push) once this transaction commits.
-    order_update_notify(order=order)
+    order_status_recorded.send(sender=Order, order=order)
 
 
 @transaction.atomic
@@ -261,7 +260,7 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     _status_record(
         order=locked, status=Status.CANCELLED, note=reason or "Cancelled by the customer.", by=by
     )
-    order_refund_if_paid(order=locked)
+    order_cancelled.send(sender=Order, order=locked)
     return locked
 
 
@@ -276,22 +275,12 @@ def order_status_change(*, order: Order, status: str, by: User, note: str = "") 
         )
     _status_record(order=locked, status=status, note=note, by=by)
     if status == Status.CANCELLED:
-        order_refund_if_paid(order=locked)
+        # a paid order is refunded in the same transaction (payments; 409 when it cannot be)
+        order_cancelled.send(sender=Order, order=locked)
     elif status == Status.DELIVERED:
         # Cash on delivery: the cash handed over is captured and the order is paid.
-        order_cash_collect(order=locked)
+        order_delivered.send(sender=Order, order=locked)
     return locked
-
-
-def order_refund_if_paid(*, order: Order) -> None:
-    """Refund a cancelled order's payment to where it came from: a wallet (or cash) payment
-    back to the wallet, an online one through the gateway; payment_status becomes `refunded`.
-
-    Runs inside the cancelling transaction (`reference.payments.services.order_payments_refund`).
-    An unpaid order needs nothing; a paid one with no captured payment on record is refused
-    (409 `refund_unavailable`) rather than cancelled with its money kept.
-    """
-    order_payments_refund(order=order)
 
 
 @dataclass(frozen=True)
