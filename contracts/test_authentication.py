@@ -28,10 +28,9 @@ from http import HTTPStatus
 from typing import Any
 
 import allure
-import httpx
 import jwt
 
-from fixtures.api.base import Call, describe
+from fixtures.api.base import Call, Response, describe
 from fixtures.contract.schema import needs_bearer, operations, resolve
 from fixtures.findings import DEFECT, DEVIATES, NOTES, Blocked, Finding, note
 from fixtures.tokens import WRONG_KEY, signed_with
@@ -72,7 +71,7 @@ def refusals(token: str) -> dict[str, dict[str, Any]]:
     return ways
 
 
-def judge(label: str, how: str, reply: httpx.Response) -> str | None:
+def judge(label: str, how: str, reply: Response) -> str | None:
     """What a call without valid credentials showed: None for the 401, else the problem
     (noted as a finding)."""
     if reply.status_code == UNAUTHORIZED:

@@ -31,9 +31,8 @@ from http import HTTPStatus
 from typing import Any
 
 import allure
-import httpx
 
-from fixtures.api.base import Call, describe
+from fixtures.api.base import Call, Response, TransportError, describe
 from fixtures.api.uploads import MultipartStream
 from fixtures.contract.makers import RealIds
 from fixtures.contract.schema import needs_bearer, operations, resolve
@@ -118,25 +117,25 @@ def multipart(field: str, content: bytes, *, filename: str | None = "photo.jpg"
 
 
 def send(session, call: Call, ids: dict[str, str], body: Body, credentials: dict[str, Any]
-         ) -> httpx.Response | str:
+         ) -> Response | str:
     """The reply, or what happened instead when the target dropped the connection."""
     arguments = body.make()
     headers = arguments.pop("headers")
     try:
         return session.request(call, ids=ids, headers=headers, **credentials, **arguments)
-    except httpx.TransportError as error:
+    except TransportError as error:
         return f"no reply: {type(error).__name__}: {error}"
 
 
-def shown(reply: httpx.Response | str) -> str:
+def shown(reply: Response | str) -> str:
     return reply if isinstance(reply, str) else describe(reply)
 
 
-def status_of(reply: httpx.Response | str) -> int | None:
+def status_of(reply: Response | str) -> int | None:
     return None if isinstance(reply, str) else reply.status_code
 
 
-def refused_as(label: str, wanted: HTTPStatus, body: Body, reply: httpx.Response | str) -> None:
+def refused_as(label: str, wanted: HTTPStatus, body: Body, reply: Response | str) -> None:
     """Notes a deviation unless `reply` is the documented refusal."""
     if status_of(reply) == wanted:
         return
