@@ -112,8 +112,9 @@ test: COVERAGE_WITH_SUITES = yes
 # printed, and CONTRACT_SEED=N replays one (contracts/README.md, "Seeds and kept cases").
 test: CONTRACT_SEED = 15
 
-lint: install ## ruff over the whole project
+lint: install ## ruff over the whole project, and the layer rules of pyproject.toml (lint-imports)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: install ## the harness's own tests and the reference backend's unit tests
 	$(PY) -m pytest tests -n 2 -m "not load" --junitxml $(OUT)/unit/junit-harness.xml
