@@ -336,6 +336,28 @@ def test_api_coverage_lists_the_statuses_not_exercised():
     assert metric["details"] == ["statuses not exercised: 429 x 2, 413 x 1"]
 
 
+def test_app_calls_the_targets_openapi_leaves_out_count_as_pairs_not_covered():
+    # given a document whose every documented pair was exercised, but which leaves out two of
+    # the app's three calls
+    mobile = {"calls": 3, "served": 1, "results": [
+        {"call": "GET /api/mobile/config/", "outcome": "served", "static": "served"},
+        {"call": "POST /api/orders/", "outcome": "missing", "static": "missing"},
+        {"call": "GET /api/orders/", "outcome": "missing", "static": "missing"}]}
+    whole = {"figure": 1.0, "pairs": 8, "exercised": 8}
+    found = evidence(mobile=mobile, coverage=whole)
+
+    # then both coverage metrics count the calls left out, and name them
+    result, metric = status("api_coverage", found)
+    assert (result, metric["measured"]) == (NO_GO, "80.0% (8/10 pairs)")
+    assert "POST /api/orders/, GET /api/orders/" in text(metric)
+    assert status("test_coverage", found)[0] == NO_GO
+    # while a document that has every call of the app keeps its figure (the positive control)
+    for result_ in mobile["results"]:
+        result_["static"] = "served"
+    assert status("api_coverage", evidence(mobile=mobile, coverage=whole))[1]["measured"] == \
+        "100.0% (8/8 pairs)"
+
+
 def test_backend_line_coverage_of_the_same_target_is_shown_beside_and_must_pass_too():
     backend = {"target": TARGET, "finished_at": WRITTEN,
                "totals": {"covered_lines": 800, "num_statements": 1000,

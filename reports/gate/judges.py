@@ -307,14 +307,38 @@ def share(data: Mapping[str, Any], kind: str) -> float | None:
     return None
 
 
+def undocumented_app_calls(evidence: Mapping[str, Any]) -> list[str]:
+    """The app's calls the target's OpenAPI does not describe (the mobile contract's static
+    check), when the run checked them."""
+    mobile, _ = of_run(evidence, "mobile", "contracts")
+    return [result["call"] for result in (mobile or {}).get("results") or ()
+            if result.get("static") == "missing"]
+
+
 def api_figure(evidence: Mapping[str, Any]) -> tuple[dict | None, float | None, str]:
+    """The API coverage of the run, over the pairs the target documents and, one pair each,
+    the app's calls it does not: a document that leaves most of the app out would otherwise be
+    covered in full by testing the little it describes."""
     coverage, why = of_run(evidence, "coverage", "contracts")
     if coverage is None:
         return None, None, why
     figure = coverage.get("figure")
     if not isinstance(figure, int | float) or not coverage.get("pairs"):
         return None, None, f"{evidence['paths']['coverage']} holds no figure"
-    return coverage, float(figure), ""
+    undocumented = undocumented_app_calls(evidence)
+    if not undocumented:
+        return coverage, float(figure), ""
+    pairs = coverage["pairs"] + len(undocumented)
+    return ({**coverage, "pairs": pairs, "undocumented": undocumented},
+            coverage["exercised"] / pairs, "")
+
+
+def undocumented_detail(coverage: Mapping[str, Any]) -> list[str]:
+    undocumented = coverage.get("undocumented") or []
+    if not undocumented:
+        return []
+    return [f"{len(undocumented)} of the app's calls are not in the target's OpenAPI, each "
+            "counted as a pair not covered: " + ", ".join(named(undocumented, 8))]
 
 
 def judge_test_coverage(evidence: Mapping[str, Any]) -> dict[str, Any]:
@@ -331,6 +355,7 @@ def judge_test_coverage(evidence: Mapping[str, Any]) -> dict[str, Any]:
     else:
         parts.append(GO if figure > TEST_COVERAGE else NO_GO)
         measured.append(f"API {figure:.1%} ({coverage['exercised']}/{coverage['pairs']} pairs)")
+        details += undocumented_detail(coverage)
     if evidence.get("backend") is not None or "backend" in evidence.get("unreadable", {}):
         backend, why = of_target(evidence, "backend")
         line = share(backend, "line") if backend is not None else None
@@ -360,7 +385,7 @@ def judge_api_coverage(evidence: Mapping[str, Any]) -> dict[str, Any]:
                    [f"not measured: {why}"])
     missing = Counter(status for operation in coverage.get("by_operation") or []
                       for status in operation.get("missing") or [])
-    details = []
+    details = undocumented_detail(coverage)
     if missing:
         details.append("statuses not exercised: " + ", ".join(
             f"{status} x {count}" for status, count in missing.most_common()))
