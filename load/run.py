@@ -21,7 +21,7 @@
    which the gate sets: 0 when every objective is met, 1 on any breach.
 5. `gate.json` is stamped with the target it measured (`target`: the `--target` URL, or
    `reference:<profile>`, as the suites' `run.json` names it) and when the load ran
-   (`started_at`, `finished_at`): the release gate (`reports/gate.py`) counts a load result
+   (`started_at`, `finished_at`): the release gate (`reports/gate/`) counts a load result
    only for the target and the run it judges.
 
 Nothing here imports Locust (it patches the standard library with gevent); this process only
