@@ -34,7 +34,6 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +42,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from load.accounts import AccountsError, bearer, customer_register, expect
-from load.benchkit import BenchError, each_profile, say
+from load.benchkit import BenchError, each_profile, say, stack_options, stack_options_read
 from load.cli import exit_on_sigterm, positive
 from load.paths import ORDERS
 from load.reporting import machine, now_iso, percentile, table, write_json
@@ -325,33 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Boot the reference stack and measure the latency of chat messages from one "
         "participant's socket to the other's.",
     )
-    parser.add_argument(
-        "--profile", "--profiles", dest="profiles", nargs="+", action="extend",
-        choices=PROFILES, metavar="PROFILE",
-        help="one or more of embedded, scaled, measured one after the other (default both)",
-    )
+    stack_options(parser, profiles=list(PROFILES), out=DEFAULT_OUT, logs="stack/chat")
     parser.add_argument("--messages", type=positive, default=300, metavar="N",
                         help="measured messages per profile (default 300)")
     parser.add_argument("--warmup", type=int, default=20, metavar="N",
                         help="messages sent first and left out of the figures (default 20)")
-    parser.add_argument("--workers", type=positive,
-                        help="backend workers of the scaled profile (default: the launcher's)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where the JSON goes (default reports/out/bench/chat.json)")
-    parser.add_argument("--log-dir", type=Path,
-                        help="where the stacks' logs go (default: stack/chat/ beside --out)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
-    options.profiles = list(dict.fromkeys(options.profiles or PROFILES))
+    parser = build_parser()
+    options = parser.parse_args(argv)
     if options.warmup < 0:
-        build_parser().error("--warmup must be 0 or more")
-    if options.workers is not None and "scaled" not in options.profiles:
-        build_parser().error("--workers applies to the scaled profile only")
-    options.out = options.out.resolve()
-    options.log_dir = (options.log_dir or options.out.parent / "stack" / "chat").resolve()
+        parser.error("--warmup must be 0 or more")
+    stack_options_read(parser, options)
     exit_on_sigterm()
 
     results = each_profile(

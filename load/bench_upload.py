@@ -29,18 +29,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 import httpx
 from PIL import Image
 
 from load.accounts import AccountsError, customer_register
-from load.benchkit import BenchError, each_profile, say
+from load.benchkit import BenchError, each_profile, say, stack_options, stack_options_read
 from load.cli import exit_on_sigterm, positive
 from load.proc import SAMPLE_INTERVAL_SECONDS, MemorySampler, OtherCpu, tree_memory
 from load.reporting import machine, now_iso, percentile, table, write_json
-from load.target import PROFILES, REPO_ROOT, BootedStack, TargetError
+from load.target import REPO_ROOT, BootedStack, TargetError
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "upload.json"
 UPLOAD_PATH = "/api/mobile/upload-image/"
@@ -479,11 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Boot the reference stack and measure photo uploads per second and the "
         "backend's peak memory during a burst of concurrent uploads.",
     )
-    parser.add_argument(
-        "--profile", "--profiles", dest="profiles", nargs="+", action="extend",
-        choices=PROFILES, metavar="PROFILE",
-        help="one or more of embedded, scaled, measured one after the other (default embedded)",
-    )
+    stack_options(parser, profiles=["embedded"], out=DEFAULT_OUT, logs="stack")
     parser.add_argument("--sizes", nargs="+", type=positive, default=[1, 5], metavar="MB",
                         help="photo sizes in MB, under the 5 MiB limit (default 1 5)")
     parser.add_argument("--concurrency", nargs="+", type=positive, default=[1, 4],
@@ -493,22 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--burst", type=positive, default=20, metavar="N",
                         help="concurrent uploads of the largest photo while memory is sampled "
                         "(default 20)")
-    parser.add_argument("--workers", type=positive,
-                        help="backend workers of the scaled profile (default: the launcher's)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where the JSON goes (default reports/out/bench/upload.json)")
-    parser.add_argument("--log-dir", type=Path,
-                        help="where the stacks' logs go (default: a stack/ folder beside --out)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
-    options.profiles = list(dict.fromkeys(options.profiles or ["embedded"]))
-    if options.workers is not None and "scaled" not in options.profiles:
-        build_parser().error("--workers applies to the scaled profile only")
-    options.out = options.out.resolve()
-    options.log_dir = (options.log_dir or options.out.parent / "stack").resolve()
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    stack_options_read(parser, options)
     exit_on_sigterm()
 
     say(f"making photos of {', '.join(f'{size} MB' for size in options.sizes)}")
