@@ -12,7 +12,8 @@ WORKERS ?= 4
 # SANDBOX=<url> names its sandbox; ARGS adds pytest arguments (e.g. ARGS="-k login").
 # BENCH_ARGS adds options of the benchmark script: load/bench_upload.py for bench-upload (e.g.
 # BENCH_ARGS="--uploads 20"), load/bench_load.py for bench-load (e.g. BENCH_ARGS="--budget 120"),
-# load/bench_chat.py for bench-chat (e.g. BENCH_ARGS="--messages 1000").
+# load/bench_chat.py for bench-chat (e.g. BENCH_ARGS="--messages 1000"), load/bench_rest.py for
+# bench-rest (e.g. BENCH_ARGS="--duration 30s --connections 16 64 256").
 TARGET  ?=
 SANDBOX ?=
 ARGS    ?=
@@ -64,7 +65,7 @@ E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) $(E
 
 .PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
 	serve-scaled bench-upload gate release-check \
-	load load-smoke bench-load bench-chat wrk report clean mutation
+	load load-smoke bench-load bench-chat bench-rest wrk report clean mutation
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -182,7 +183,10 @@ bench-load: install wrk ## Locust vs wrk on /api/health/, and each profile's cap
 bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of each profile (PROFILE=scaled for one)
 	$(PY) -m load.bench_chat --profile $(BENCH_PROFILES) --out $(OUT)/bench/chat.json $(BENCH_ARGS)
 
-wrk: ## install wrk (apt), which bench-load compares Locust with
+bench-rest: install wrk ## wrk on categories and me at 16 and 256 connections: req/s, p99, errors, PostgreSQL's peak connections (PROFILE=scaled for one)
+	$(PY) -m load.bench_rest --profile $(BENCH_PROFILES) --out $(OUT)/bench/rest.json $(BENCH_ARGS)
+
+wrk: ## install wrk (apt), which bench-load compares Locust with and bench-rest runs
 	@command -v wrk >/dev/null || { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }
 
 # Allure 3 from npm, with a Node.js of its own: its quality gate needs Node 22 or later
