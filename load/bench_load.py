@@ -30,7 +30,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -41,11 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from load.accounts import AccountsError, accounts_make, accounts_write
-from load.benchkit import each_profile
+from load.benchkit import BenchError, each_profile
 from load.cli import positive
 from load.proc import process_cpu
 from load.reporting import machine, now_iso, table, write_json
 from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
+from load.wrk import wrk_parse
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "load.json"
 HEALTH_PATH = "/api/health/"
@@ -90,27 +90,17 @@ def wrk_run(url: str, connections: int, seconds: int, profile: str) -> Generator
         [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True, text=True, check=False, timeout=seconds + 60)
     cpu = children_cpu() - before
-    text = finished.stdout
-    total = re.search(r"(\d+) requests in ([\d.]+)(m?s)", text)
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if not total or not rate:
+    try:
+        figures = wrk_parse(finished.stdout)
+    except BenchError as error:
         return GeneratorResult(profile, "wrk", connections, seconds, 0, 0, 0, cpu, 0, None, None,
-                               f"could not read wrk's output: {text[-500:]} {finished.stderr}")
-    requests = int(total.group(1))
-    wall = float(total.group(2)) / (1000 if total.group(3) == "ms" else 1)
-
-    def latency(share: str) -> float | None:
-        match = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s)", text, re.MULTILINE)
-        if not match:
-            return None
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-        return round(float(match.group(1)) * scale, 2)
-
+                               f"{error} {finished.stderr}")
     return GeneratorResult(
-        profile, "wrk (1 thread)", connections, round(wall, 2), requests,
-        int(errors.group(1)) if errors else 0, round(float(rate.group(1)), 1), round(cpu, 3),
-        round(requests / cpu, 1) if cpu else 0.0, latency("50"), latency("99"))
+        profile, "wrk (1 thread)", connections, round(figures.seconds, 2), figures.requests,
+        figures.non_2xx, round(figures.requests_per_s, 1), round(cpu, 3),
+        round(figures.requests / cpu, 1) if cpu else 0.0,
+        round(figures.p50_ms, 2) if figures.p50_ms is not None else None,
+        round(figures.p99_ms, 2) if figures.p99_ms is not None else None)
 
 
 def locust_health_run(base_url: str, users: int, seconds: int, profile: str,

@@ -13,7 +13,7 @@ From wrk's output (`--latency`) it takes requests per second, p50 and p99, the r
 were not 2xx or 3xx, and the socket errors (connect, read, write, timeout). While each wrk run
 lasts, a thread counts the run database's client connections in PostgreSQL's
 `pg_stat_activity` every 100 ms and keeps the peak (scaled only: embedded is SQLite). It prints
-a table and the issue's targets (issue 14) as pass/MISS lines, and writes
+a table and the scaled profile's targets as pass/MISS lines, and writes
 `reports/out/bench/rest.json`. The targets are figures to read, not a test: the exit code is 1
 only when a profile could not be measured, 2 when wrk is missing.
 
@@ -28,10 +28,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import secrets
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Mapping
@@ -48,10 +46,10 @@ from load.benchkit import BenchError, each_profile, say
 from load.cli import exit_on_sigterm, positive
 from load.reporting import machine, now_iso, table, write_json
 from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
+from load.wrk import wrk_duration, wrk_run
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "rest.json"
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-WRK_GRACE_SECONDS = 60  # beyond the run's duration, before a wrk that does not end is killed
 SAMPLE_INTERVAL_SECONDS = 0.1
 # Neither read is throttled by the reference; the per-address limit is the one a read could
 # meet, and at a few thousand requests a second it would be what is measured: raised for the
@@ -61,7 +59,7 @@ UNTHROTTLED = "100000000/min"
 # (stack/services.py); load/ does not import the launcher, so its default is written again here.
 DEFAULT_PG_ADMIN_URL = "postgresql://127.0.0.1:5432/test"
 
-# The issue's targets (issue 14)
+# The scaled profile's targets: it stands in for a production backend
 SCALED_MIN_REQUESTS_PER_S = 1200
 SCALED_MAX_P99_MS = 50.0
 MIN_SCALED_OVER_EMBEDDED = 4.0
@@ -80,93 +78,6 @@ ENDPOINTS = (
     Endpoint("categories", "/api/services/categories/", authenticated=False),
     Endpoint("me", "/api/accounts/me/", authenticated=True),
 )
-
-# --- wrk's output ------------------------------------------------------------------------------
-
-MS_PER_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-TIME = r"([\d.]+)(us|ms|s|m|h)"
-TOTAL = re.compile(rf"^\s*(\d+) requests in {TIME},", re.MULTILINE)
-RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
-NON_2XX = re.compile(r"^\s*Non-2xx or 3xx responses: (\d+)", re.MULTILINE)
-SOCKET_ERRORS = re.compile(
-    r"^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.MULTILINE)
-SOCKET_ERROR_KINDS = ("connect", "read", "write", "timeout")
-
-
-@dataclass(frozen=True)
-class WrkFigures:
-    """What one wrk run says; wrk leaves out the error lines when there were none."""
-
-    requests: int
-    seconds: float
-    requests_per_s: float
-    p50_ms: float | None
-    p99_ms: float | None
-    non_2xx: int
-    socket_errors: dict[str, int]
-
-    @property
-    def errors(self) -> int:
-        return sum(self.socket_errors.values())
-
-
-def milliseconds(value: str, unit: str) -> float:
-    return round(float(value) * MS_PER_UNIT[unit], 3)
-
-
-def wrk_parse(text: str) -> WrkFigures:
-    """The figures of wrk's report (run with `--latency`); BenchError quoting the report when it
-    has no request count or rate."""
-    total, rate = TOTAL.search(text), RATE.search(text)
-    if total is None or rate is None:
-        raise BenchError(f"could not read wrk's report (no request count or rate):\n{text[-800:]}")
-
-    def share(percent: int) -> float | None:
-        match = re.search(rf"^\s+{percent}%\s+{TIME}\s*$", text, re.MULTILINE)
-        return milliseconds(*match.groups()) if match else None
-
-    non_2xx = NON_2XX.search(text)
-    socket = SOCKET_ERRORS.search(text)
-    return WrkFigures(
-        requests=int(total.group(1)),
-        seconds=round(milliseconds(total.group(2), total.group(3)) / 1000, 3),
-        requests_per_s=float(rate.group(1)), p50_ms=share(50), p99_ms=share(99),
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        socket_errors=dict(zip(SOCKET_ERROR_KINDS,
-                               (int(count) for count in socket.groups()) if socket else
-                               (0,) * len(SOCKET_ERROR_KINDS), strict=True)))
-
-
-def wrk_duration(text: str) -> str:
-    """An option's wrk duration: a whole number of seconds, or with s, m or h."""
-    if not re.fullmatch(r"[1-9]\d*[smh]?", text):
-        raise argparse.ArgumentTypeError(f"expected a duration such as 12s, 2m or 30, got {text!r}")
-    return text
-
-
-def duration_seconds(duration: str) -> int:
-    number, unit = re.fullmatch(r"(\d+)([smh]?)", duration).groups()
-    return int(number) * {"": 1, "s": 1, "m": 60, "h": 3600}[unit]
-
-
-def wrk_run(url: str, headers: Mapping[str, str], *, connections: int, threads: int,
-            duration: str) -> WrkFigures:
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}",
-            "--latency"]
-    for name, value in headers.items():
-        argv += ["-H", f"{name}: {value}"]
-    try:
-        finished = subprocess.run(
-            [*argv, url], capture_output=True, text=True, check=False,
-            timeout=duration_seconds(duration) + WRK_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"wrk on {url} did not end within {duration} and "
-                         f"{WRK_GRACE_SECONDS} s more") from None
-    if finished.returncode != 0:
-        raise BenchError(f"wrk on {url} exited with code {finished.returncode}:\n"
-                         f"{(finished.stdout + finished.stderr)[-800:]}")
-    return wrk_parse(finished.stdout)
-
 
 # --- PostgreSQL's connections ------------------------------------------------------------------
 
@@ -426,7 +337,8 @@ def bound_verdict(scaled: ProfileResult | None) -> Verdict:
 
 
 def targets(results: list[ProfileResult]) -> list[Verdict]:
-    """The issue's targets over this run's figures; a profile that failed counts as absent."""
+    """The scaled profile's targets over this run's figures; a profile that failed counts as
+    absent."""
     measured = {result.profile: result for result in results if not result.error}
     scaled, embedded = measured.get("scaled"), measured.get("embedded")
     verdicts = [verdict for endpoint in ENDPOINTS
@@ -483,7 +395,7 @@ def report_text(results: list[ProfileResult], verdicts: list[Verdict],
                         f"{'unknown' if bound is None else bound}")
         lines.append(f"{result.profile}: boot {result.boot_seconds} s, {result.workers} "
                      f"worker(s){database}")
-    lines += ["", "Targets (issue 14):", *(verdict.line() for verdict in verdicts)]
+    lines += ["", "Targets of the scaled profile:", *(verdict.line() for verdict in verdicts)]
     return "\n".join(lines)
 
 

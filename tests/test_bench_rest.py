@@ -12,9 +12,8 @@ from load.bench_rest import (
     Verdict,
     connection_bound,
     targets,
-    wrk_duration,
-    wrk_parse,
 )
+from load.wrk import wrk_duration, wrk_parse
 
 REPORT = """\
 Running 12s test @ http://127.0.0.1:40123/api/services/categories/
