@@ -39,10 +39,12 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-def _postgres_from_url(url: str) -> dict:
+def _postgres_from_url(url: str, *, pool_size: int) -> dict:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(f"LC_DATABASE_URL must be postgresql://..., got {url!r}")
+    if pool_size < 1:
+        raise ImproperlyConfigured(f"LC_DB_POOL_SIZE must be at least 1, got {pool_size}")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
@@ -50,11 +52,23 @@ def _postgres_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # Under ASGI each request may run on another thread, so persistent connections are
-        # never closed by the request_finished signal and leak until the server hits
-        # max_connections; psycopg_pool is not installed, so connect per request.
+        # Every connection of the process comes from one pool of at most `pool_size` (the
+        # launcher gives each process its share of LC_DB_CONNECTIONS): a request borrows one
+        # at its first query and gives it back when it ends (Django closes a connection of age
+        # 0 at the end of every request, and Channels' database_sync_to_async after every
+        # call, which the pool turns into a return). A thread that finds the pool empty waits
+        # up to `timeout` seconds; it never opens a connection of its own.
         "CONN_MAX_AGE": 0,
         "ATOMIC_REQUESTS": False,
+        "OPTIONS": {
+            "pool": {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": DB_POOL_TIMEOUT_SECONDS,
+                # connections beyond the first are closed after this long unused
+                "max_idle": 60,
+            },
+        },
     }
 
 
@@ -103,6 +117,13 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "reference.config.urls"
 ASGI_APPLICATION = "reference.config.asgi.application"
+WSGI_APPLICATION = "reference.config.wsgi.application"
+# Proxies in front of the backend that set X-Forwarded-For and X-Forwarded-Proto: 0 when it is
+# reached directly (embedded), 1 behind the scaled profile's nginx, which overwrites both.
+TRUSTED_PROXIES = _env_int("LC_TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES:
+    # https as the client used it, for absolute URLs (media links, pagination's `next`)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Every path of the contract ends in "/"; a redirect for a missing slash would turn a POST into
 # a GET on the client, so a path without it is a plain JSON 404.
 APPEND_SLASH = False
@@ -117,8 +138,11 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = _env("LC_DATABASE_URL", "")
+# PostgreSQL connections this process may hold at once (its pool's size).
+DB_POOL_SIZE = _env_int("LC_DB_POOL_SIZE", 10)
+DB_POOL_TIMEOUT_SECONDS = 10
 if DATABASE_URL:
-    DATABASES = {"default": _postgres_from_url(DATABASE_URL)}
+    DATABASES = {"default": _postgres_from_url(DATABASE_URL, pool_size=DB_POOL_SIZE)}
 else:
     DATABASES = {
         "default": {
@@ -190,6 +214,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 # How long an image URL the API hands out stays valid.
 MEDIA_URL_MAX_AGE = _env_int("LC_MEDIA_URL_MAX_AGE", 3600)
+# Behind nginx (scaled): the internal location under which nginx fetches a stored file from
+# the bucket once the backend has checked its URL (`X-Accel-Redirect`); empty: the backend
+# serves the bytes itself.
+MEDIA_ACCEL_PREFIX = _env("LC_MEDIA_ACCEL_PREFIX", "")
 
 # Uploaded images: the largest file accepted, the room a multipart body may take around it
 # (boundaries, part headers, `order_id`), and the pixel budget checked before decoding.
@@ -278,9 +306,10 @@ REST_FRAMEWORK = {
         "upload": _env("LC_THROTTLE_UPLOAD", "120/min"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
-    # The backend is reached directly (no proxy): X-Forwarded-For is the client's to forge,
-    # so the per-IP throttle keys on the socket's address only.
-    "NUM_PROXIES": 0,
+    # Reached directly (LC_TRUSTED_PROXIES=0), X-Forwarded-For is the client's to forge, so
+    # the per-IP throttle keys on the socket's address only; behind the scaled profile's nginx
+    # (1), on the address nginx puts last in it, the client's.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SIMPLE_JWT = {

@@ -1,13 +1,15 @@
-"""The ASGI body limit: oversized uploads are refused before Django reads (or spools) them."""
+"""The body limit: oversized uploads are refused before Django reads (or spools) them, under
+ASGI and under WSGI."""
 
 import asyncio
+import io
 import json
 from collections.abc import Iterable
 from http import HTTPStatus
 
 from reference.config.asgi import application
 from reference.tests.conftest import ORDERS
-from reference.uploads.limits import BodyLimitMiddleware
+from reference.uploads.limits import BodyLimitMiddleware, BodyLimitWsgiMiddleware
 
 UPLOAD = "/api/mobile/upload-image/"
 CHUNK = 64 * 1024
@@ -157,3 +159,49 @@ def test_the_backend_application_passes_a_small_upload_to_django():
 
     # Django's view answered: no token, so 401
     assert client.statuses == [HTTPStatus.UNAUTHORIZED]
+
+
+def wsgi_call(path: str, content_length: str | None, body: bytes = b"") -> tuple[str, bytes, list]:
+    """One request through the WSGI guard around an app that reads the whole body; the status,
+    the reply and the bodies the app read."""
+    read: list[bytes] = []
+
+    def app(environ: dict, start_response) -> list[bytes]:
+        read.append(environ["wsgi.input"].read())
+        start_response("200 OK", [("content-type", "application/json")])
+        return [b"{}"]
+
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "POST", "wsgi.input": io.BytesIO(body)}
+    if content_length is not None:
+        environ["CONTENT_LENGTH"] = content_length
+    started: list[str] = []
+    reply = b"".join(BodyLimitWsgiMiddleware(app)(
+        environ, lambda status, headers: started.append(status)))
+    return started[0], reply, read
+
+
+def test_under_wsgi_a_declared_oversized_body_is_refused_without_reading_it(settings):
+    limit = settings.UPLOAD_MAX_BYTES + settings.UPLOAD_MULTIPART_ALLOWANCE
+
+    status, reply, read = wsgi_call(UPLOAD, str(limit + 1))
+    at_limit = wsgi_call(UPLOAD, str(limit), b"x")
+
+    assert status.startswith("413")
+    assert read == []
+    assert json.loads(reply)["code"] == "request_too_large"
+    assert "5 MB" in json.loads(reply)["message"]
+    assert at_limit[0].startswith("200")
+
+
+def test_under_wsgi_other_paths_are_limited_to_what_the_json_parser_takes(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    refused = wsgi_call(ORDERS, "1001")
+    taken = wsgi_call(ORDERS, "2", b"{}")
+    undeclared = wsgi_call(ORDERS, None)
+
+    assert refused[0].startswith("413")
+    assert json.loads(refused[1])["message"] == "The request body is too large."
+    assert taken[0].startswith("200")
+    assert taken[2] == [b"{}"]
+    assert undeclared[0].startswith("200")

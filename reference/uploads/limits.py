@@ -1,4 +1,5 @@
-"""An ASGI middleware that refuses request bodies over the limit before Django reads them.
+"""Middleware that refuses request bodies over the limit before Django reads them: for the
+ASGI application (`BodyLimitMiddleware`) and for the WSGI one (`BodyLimitWsgiMiddleware`).
 
 Django's ASGI handler reads the whole body into a temporary file before any view runs, so a
 view can only refuse a 50 MB upload after the server has taken all 50 MB. This middleware,
@@ -15,10 +16,14 @@ checks the file's own size exactly; this is the coarse, early guard.
 The 413 goes out on a connection that stays open: uvicorn discards the rest of a refused body
 instead of buffering it, and closing the socket with unread data in it would make the kernel
 reset the connection, which can destroy the 413 before the client has read it.
+
+Under WSGI (gunicorn, behind the scaled profile's nginx) the guard is the Content-Length alone:
+nginx refuses a body far over the limit while it streams in and hands every other one on with
+its length, and Django's WSGI handler reads no body that comes without one.
 """
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +31,7 @@ from django.conf import settings
 from reference.common.exceptions import error_body
 
 Scope = MutableMapping[str, Any]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
@@ -58,19 +64,18 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _refusal_headers(body: bytes) -> list[tuple[str, str]]:
+    return [
+        ("content-type", "application/json"),
+        ("content-length", str(len(body))),
+        ("x-content-type-options", "nosniff"),
+    ]
+
+
 async def _refuse(send: Send, path: str) -> None:
     body = _refusal(path)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-content-type-options", b"nosniff"),
-            ],
-        }
-    )
+    headers = [(name.encode(), value.encode()) for name, value in _refusal_headers(body)]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -129,3 +134,23 @@ class BodyLimitMiddleware:
             return
         body = _CountingBody(path=path, limit=limit, receive=receive, send=send)
         await self.app(scope, body.receive, body.send)
+
+
+class BodyLimitWsgiMiddleware:
+    """Wraps a WSGI app: a body whose Content-Length is over the path's limit is refused (413)
+    before the app reads a byte of it; see the module docstring."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        limit = body_limit(path)
+        declared = environ.get("CONTENT_LENGTH", "")
+        if limit is not None and declared.isdigit() and int(declared) > limit:
+            body = _refusal(path)
+            start_response("413 Request Entity Too Large", _refusal_headers(body))
+            return [body]
+        return self.app(environ, start_response)
