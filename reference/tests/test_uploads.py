@@ -317,6 +317,22 @@ def test_an_order_id_given_twice_or_as_a_file_is_refused(customer, customer_addr
     assert not UploadedImage.objects.exists()
 
 
+def test_a_large_jpeg_is_decoded_at_the_scale_it_is_stored_at():
+    photo = images.photo((4000, 3000))
+
+    with Image.open(io.BytesIO(photo)) as source:
+        source.draft("RGB", services._stored_size(*source.size))
+        decoded = source.size
+    processed = services.image_process(fp=io.BytesIO(photo))
+
+    # libjpeg decoded half the width and height (a quarter of the pixels), which still covers
+    # the 1920 x 1440 stored
+    assert decoded == (2000, 1500)
+    assert (processed.width, processed.height) == (1920, 1440)
+    assert services._stored_size(1200, 4000) == (576, 1920)
+    assert services._stored_size(640, 480) == (640, 480)
+
+
 @pytest.mark.parametrize(
     "name", ["images/../../reference.sqlite3", "other/abc.jpg", "images/x.jpg", "thumbs/"]
 )
