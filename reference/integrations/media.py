@@ -3,7 +3,7 @@ an S3-compatible bucket through django-storages and boto3 when LC_S3_ENDPOINT_UR
 (`scaled`, moto's S3 server by default)."""
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -77,6 +77,20 @@ def media_open(*, name: str) -> File:
         if isinstance(exc, FileNotFoundError):
             raise
         raise MediaUnavailable(f"opening {name} failed: {exc}") from exc
+
+
+def media_fetch_path(*, name: str) -> str | None:
+    """Where a proxy in front fetches a stored file itself: the bucket's path of the file with
+    a presigned query (`/<bucket>/<name>?X-Amz-...`, relative to the storage's endpoint), or
+    None when the files are local."""
+    storage = storages["default"]
+    if getattr(storage, "bucket_name", None) is None:
+        return None
+    try:
+        presigned = urlsplit(storage.url(name))
+    except STORAGE_ERRORS as exc:
+        raise MediaUnavailable(f"signing {name} failed: {exc}") from exc
+    return f"{presigned.path}?{presigned.query}"
 
 
 def bucket_ensure() -> bool | None:

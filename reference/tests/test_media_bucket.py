@@ -109,6 +109,31 @@ def test_an_upload_is_stored_in_the_bucket_and_served_by_the_backend(customer, b
     assert keys(bucket) == []
 
 
+def test_behind_nginx_the_file_is_handed_to_the_proxy_to_fetch(customer, bucket,
+                                                              s3_endpoint, settings):
+    settings.MEDIA_ACCEL_PREFIX = "/_stored_media/"
+    file = SimpleUploadedFile("photo.jpg", images.photo((640, 480)), "image/jpeg")
+    url = customer.post("/api/mobile/upload-image/", {"image": file},
+                        format="multipart").json()["url"]
+
+    served = Client().get(url.split("testserver", 1)[-1])
+    forged = Client().get(url.split("testserver", 1)[-1][:-2] + "xx")
+
+    # the backend checked the signature and names the file's presigned place in the bucket,
+    # which nginx fetches from the storage; no byte of it passed through the backend
+    assert served.status_code == HTTPStatus.OK
+    assert served.content == b""
+    assert served["X-Content-Type-Options"] == "nosniff"
+    redirect = served["X-Accel-Redirect"]
+    assert redirect.startswith(f"/_stored_media/{BUCKET}/images/")
+    assert "X-Amz-Signature=" in redirect
+    status, content_type, content = fetch(s3_endpoint + redirect[len("/_stored_media"):])
+    assert (status, content_type) == (HTTPStatus.OK, "image/jpeg")
+    assert Image.open(io.BytesIO(content)).format == "JPEG"
+    assert forged.status_code == HTTPStatus.NOT_FOUND
+    assert "X-Accel-Redirect" not in forged
+
+
 def test_one_connection_serves_every_thread_and_their_files_all_land(bucket):
     # Django under ASGI runs each request in a thread of its own: a connection per thread was
     # a boto3 session built per request

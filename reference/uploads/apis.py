@@ -4,7 +4,8 @@
 import re
 from collections.abc import Callable
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,7 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reference.common.schema import ErrorSerializer
-from reference.integrations.media import MediaUnavailable, media_open, media_url_valid
+from reference.integrations.media import (
+    MediaUnavailable,
+    media_fetch_path,
+    media_open,
+    media_url_valid,
+)
 from reference.uploads import selectors, services
 from reference.uploads.serializers import ImageSerializer, ImageUploadSerializer
 from reference.uploads.throttles import UploadThrottle
@@ -119,22 +125,42 @@ class ImageDetailApi(APIView):
 
 
 @require_safe
-def media_serve(request: HttpRequest, name: str) -> FileResponse:
+def media_serve(request: HttpRequest, name: str) -> HttpResponse:
     """A stored image or thumbnail, from disk or from the bucket.
 
     No auth header: the app's image components cannot send one; the URL's expiring signature
     over an unguessable name (a random UUID) is the credential. An unsigned, forged or expired
     URL is as absent as a missing file.
+
+    Behind the scaled profile's nginx (MEDIA_ACCEL_PREFIX set) the bytes do not pass through
+    this worker: the reply names the file's presigned place in the bucket under that internal
+    location (`X-Accel-Redirect`), nginx fetches it from the storage and answers with it (a
+    file the bucket does not have is nginx's JSON 404; `stack/proxy.py`).
     """
     token = request.GET.get("s", "")
     if not MEDIA_NAME.match(name) or not media_url_valid(name=name, token=token):
         raise Http404("No such file.")
-    try:
-        file = media_open(name=name)
-    except (FileNotFoundError, MediaUnavailable) as exc:
-        raise Http404("No such file.") from exc
-    response = FileResponse(file, content_type="image/jpeg")
+    response = _media_redirect(name) if settings.MEDIA_ACCEL_PREFIX else None
+    if response is None:
+        try:
+            file = media_open(name=name)
+        except (FileNotFoundError, MediaUnavailable) as exc:
+            raise Http404("No such file.") from exc
+        response = FileResponse(file, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _media_redirect(name: str) -> HttpResponse | None:
+    """The reply that hands the file's fetch to nginx, or None when the files are local."""
+    try:
+        fetch_path = media_fetch_path(name=name)
+    except MediaUnavailable as exc:
+        raise Http404("No such file.") from exc
+    if fetch_path is None:
+        return None
+    response = HttpResponse(content_type="image/jpeg")
+    response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX.rstrip("/") + fetch_path
     return response
