@@ -162,7 +162,7 @@ mutation: install ## mutation testing of the reference's services and selectors,
 serve: install ## run the reference stack in the foreground (REST+WS :8000, sandbox :8900)
 	$(PY) -m stack serve --profile $(PROFILE)
 
-serve-scaled: ## as serve, with the scaled profile
+serve-scaled: ## as serve, with the scaled profile: nginx (apt-get install nginx) in front of gunicorn (REST) and uvicorn (sockets), PostgreSQL, Redis
 	$(MAKE) serve PROFILE=scaled
 
 bench-upload: install ## uploads/s and backend peak memory of the stack (PROFILE="embedded scaled" for both)

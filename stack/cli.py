@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stack.backend import sizes_from
 from stack.errors import StackError, StopRequested
 from stack.launcher import DEFAULT_LOG_DIR, Stack, StackOptions
 from stack.processes import become_subreaper, pid_alive
 from stack.services import redact
 
 PROFILES = ("embedded", "scaled")
-DEFAULT_SCALED_WORKERS = 3
 # Short enough that the OTP expiry case runs in every harness run, long enough that a code
 # survives a loaded machine between the SMS and the verify call.
 BOOT_OTP_TTL_SECONDS = 20
@@ -37,9 +37,11 @@ DESCRIPTION = (
     "backend, as child processes. Any LC_* variable you export reaches the backend "
     "(e.g. LC_THROTTLE_LOGIN); LC_STAFF_EMAIL / LC_STAFF_PASSWORD set the staff "
     "account; LC_PG_ADMIN_URL, LC_DATABASE_URL, LC_REDIS_URL configure the scaled "
-    "profile, which runs moto's S3 server for media unless LC_S3_ENDPOINT_URL (with "
-    "LC_S3_BUCKET, LC_S3_ACCESS_KEY_ID, LC_S3_SECRET_ACCESS_KEY, LC_S3_REGION) names "
-    "another."
+    "profile, which runs nginx (Debian's package) in front of gunicorn (REST: "
+    "LC_WSGI_WORKERS, LC_WSGI_THREADS) and uvicorn (sockets), holds at most "
+    "LC_DB_CONNECTIONS PostgreSQL connections (default 40), and runs moto's S3 server for "
+    "media unless LC_S3_ENDPOINT_URL (with LC_S3_BUCKET, LC_S3_ACCESS_KEY_ID, "
+    "LC_S3_SECRET_ACCESS_KEY, LC_S3_REGION) names another."
 )
 
 
@@ -108,21 +110,22 @@ def _common_options() -> argparse.ArgumentParser:
         choices=PROFILES,
         default=profile_default if profile_default in PROFILES else None,
         help="embedded: SQLite, in-memory layers, local media, one process; scaled: "
-        "PostgreSQL, Redis, S3 media (moto), several workers (default: $LC_PROFILE or embedded)",
+        "nginx in front of gunicorn (REST) and uvicorn (sockets), PostgreSQL, Redis, S3 media "
+        "(moto) (default: $LC_PROFILE or embedded)",
     )
     common.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     common.add_argument(
         "--workers",
         type=_positive,
-        help=f"uvicorn workers of the backend, scaled profile only (default "
-        f"{DEFAULT_SCALED_WORKERS})",
+        help="gunicorn workers of the REST calls, scaled profile only (default: "
+        "$LC_WSGI_WORKERS, else two per core and one more)",
     )
     common.add_argument(
         "--log-dir",
         type=Path,
         default=DEFAULT_LOG_DIR,
-        help="where the children's logs (sandbox.log, s3.log, setup.log, backend.log) and the "
-        "run's data go (default reports/out/stack)",
+        help="where the children's logs (sandbox.log, s3.log, setup.log, backend.log; scaled: "
+        "sockets.log, proxy.log) and the run's data go (default reports/out/stack)",
     )
     common.add_argument(
         "--otp-ttl",
@@ -138,9 +141,9 @@ def _common_options() -> argparse.ArgumentParser:
         "--coverage-data",
         type=Path,
         metavar="DIR",
-        help="run the backend's processes (setup commands, uvicorn and every worker) under "
-        "coverage.py with the [tool.coverage] settings of pyproject.toml; each saves its data "
-        "file into DIR when it stops (combine them with `coverage combine`)",
+        help="run the backend's processes (setup commands, uvicorn, gunicorn and every "
+        "worker) under coverage.py with the [tool.coverage] settings of pyproject.toml; each "
+        "saves its data file into DIR when it stops (combine them with `coverage combine`)",
     )
     return common
 
@@ -215,13 +218,21 @@ def parse_options(argv: list[str] | None = None) -> tuple[argparse.Namespace, St
             parser.error(f"LC_OTP_TTL_SECONDS: {error}")
     if otp_ttl is None and args.command == "boot":
         otp_ttl = BOOT_OTP_TTL_SECONDS
-    workers = args.workers or (DEFAULT_SCALED_WORKERS if args.profile == "scaled" else 1)
+    sizes = None
+    if args.profile == "scaled":
+        try:
+            sizes = sizes_from(os.environ, args.workers)
+        except ValueError as error:
+            parser.error(str(error))
+        if sizes.problem():
+            parser.error(sizes.problem())
     options = StackOptions(
         profile=args.profile,
         host=args.host,
         port=args.port,
         sandbox_port=args.sandbox_port,
-        workers=workers,
+        workers=sizes.wsgi_workers if sizes else 1,
+        sizes=sizes,
         log_dir=args.log_dir,
         otp_ttl_seconds=otp_ttl,
         keep_data=args.keep_data,
@@ -235,10 +246,10 @@ def parse_options(argv: list[str] | None = None) -> tuple[argparse.Namespace, St
 
 def _banner(state: Mapping[str, Any]) -> str:
     base, ws, sandbox = state["base_url"], state["ws_url"], state["sandbox_url"]
-    workers = state["workers"]
     lines = [
         f"LaundryConnect reference stack is up: profile {state['profile']}, "
-        f"{workers} worker{'s' if workers > 1 else ''}, booted in {state['boot_seconds']:.1f} s",
+        f"booted in {state['boot_seconds']:.1f} s",
+        *(f"  {name:<13} {what}" for name, what in state["servers"].items()),
         f"  REST base     {base}/api/",
         f"  WebSocket     {ws}/ws/",
         f"  Swagger UI    {base}/api/docs/",
@@ -250,7 +261,10 @@ def _banner(state: Mapping[str, Any]) -> str:
         f"  Logs          {state['log_dir']}",
     ]
     if state["database"]:
-        lines.append(f"  Database      {state['database']} (Redis prefix {state['redis_prefix']})")
+        lines.append(
+            f"  Database      {state['database']}, at most {state['db_connections']} "
+            f"connections (Redis prefix {state['redis_prefix']})"
+        )
     if state["s3_url"]:
         lines.append(f"  S3 storage    {redact(state['s3_url'])}  (bucket {state['s3_bucket']})")
     if state["coverage_data"]:

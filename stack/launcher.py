@@ -2,7 +2,10 @@
 processes: booted in named steps (checks, sandbox and S3 side by side, the backend's setup
 commands, the backend), watched, and stopped with everything the run made.
 
-The backend and the sandbox are only run, with `sys.executable`, never imported.
+The backend is one uvicorn process in the embedded profile; in the scaled one, gunicorn (REST)
+and uvicorn (sockets) side by side behind nginx, which takes the stack's public port
+(`stack.backend`, `stack.proxy`). The backend and the sandbox are only run, with
+`sys.executable`, never imported.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from stack.backend import Sizes, asgi_argv, describe, sizes_from, wsgi_argv
 from stack.coverage_hook import coverage_check, coverage_variables
 from stack.errors import StackError, StopRequested, log_tail
 from stack.http import http_ok, http_origin, webhook_settings_put
@@ -31,6 +35,13 @@ from stack.processes import (
     free_port,
     pid_alive,
     spawn,
+)
+from stack.proxy import (
+    DEFAULT_UPLOAD_MAX_BYTES,
+    MEDIA_LOCATION,
+    ProxyPlan,
+    nginx_binary,
+    proxy_server,
 )
 from stack.services import (
     DEFAULT_PG_ADMIN_URL,
@@ -63,6 +74,8 @@ MALLOC_ARENA_MAX = "2"
 SETUP_COMMANDS = (("migrate", "--noinput"), ("load_catalog",), ("ensure_staff",))
 S3_SETUP_COMMANDS = (("ensure_bucket",),)
 
+# The servers behind nginx listen on loopback only: the stack's one public port is nginx's.
+INTERNAL_HOST = "127.0.0.1"
 SANDBOX_HEALTH_DEADLINE_SECONDS = 30
 BACKEND_HEALTH_DEADLINE_SECONDS = 60
 SETUP_COMMAND_DEADLINE_SECONDS = 300
@@ -80,6 +93,8 @@ class StackOptions:
     port: int = 0
     sandbox_port: int = 0
     workers: int = 1
+    # the scaled profile's REST workers, threads and database bound (None: from the variables)
+    sizes: Sizes | None = None
     log_dir: Path = DEFAULT_LOG_DIR
     otp_ttl_seconds: int | None = None
     keep_data: bool = False
@@ -134,6 +149,10 @@ class Stack:
         self.s3_url: str | None = None
         self.s3_bucket: str | None = None
         self._owned_database: tuple[str, str] | None = None
+        self.sizes: Sizes | None = None
+        if options.profile == "scaled":
+            self.sizes = options.sizes or sizes_from(self.environ, options.workers)
+        self.nginx: str | None = None
         self._owns_redis_prefix = False
 
     # boot
@@ -166,6 +185,10 @@ class Stack:
             coverage_check(self._child_env())
             options.coverage_data.mkdir(parents=True, exist_ok=True)
         if options.profile == "scaled":
+            self.nginx = nginx_binary(self.environ)
+            problem = self.sizes.problem() if self.sizes else None
+            if problem:
+                raise StackError(problem)
             self._prepare_scaled()
 
     def _start_sandbox_and_s3(self, backend_port: int) -> str:
@@ -200,20 +223,62 @@ class Stack:
         backend_env = self._backend_env(sandbox_url)
         self._run_setup(backend_env)
         self.say(f"database ready ({self._elapsed():.1f} s)")
-        (port,) = self._start_servers(
-            Server(
-                "backend",
-                self._backend_argv,
-                health_path="/api/health/",
-                port=self.options.port,
-                env=backend_env,
-                deadline_seconds=BACKEND_HEALTH_DEADLINE_SECONDS,
-                first_port=backend_port,
+        if self.sizes is None:
+            server = self._backend_server(
+                "backend", lambda port: asgi_argv(self.options.host, port), backend_env,
+                port=self.options.port, first_port=backend_port,
             )
-        )
+            (port,) = self._start_servers(server)
+        else:
+            port = self._start_behind_proxy(backend_env, backend_port)
         if port != backend_port:
             webhook_settings_put(sandbox_url, {"url": self._webhook_url(port)})
         return port
+
+    def _backend_server(
+        self, name: str, argv_for_port: Callable[[int], list[str]], env: Mapping[str, str],
+        *, port: int = 0, first_port: int = 0,
+    ) -> Server:
+        return Server(
+            name, argv_for_port, health_path="/api/health/", port=port, env=env,
+            deadline_seconds=BACKEND_HEALTH_DEADLINE_SECONDS, first_port=first_port,
+        )
+
+    def _start_behind_proxy(self, backend_env: Mapping[str, str], backend_port: int) -> int:
+        """gunicorn (REST) and uvicorn (sockets) side by side on loopback, then nginx in front
+        of both on the stack's port; that port."""
+        sizes, nginx = self.sizes, self.nginx
+        if sizes is None or nginx is None:
+            raise StackError("the scaled profile's checks did not run before its backend")
+        wsgi_port, asgi_port = self._start_servers(
+            self._backend_server(
+                "backend", lambda port: wsgi_argv(INTERNAL_HOST, port, sizes), backend_env
+            ),
+            self._backend_server(
+                "sockets", lambda port: asgi_argv(INTERNAL_HOST, port), backend_env
+            ),
+        )
+        self.say(f"REST and socket servers healthy ({self._elapsed():.1f} s)")
+        plan = ProxyPlan(
+            data_dir=self.data_dir / "proxy",
+            host=self.options.host,
+            wsgi_port=wsgi_port,
+            asgi_port=asgi_port,
+            upload_max_bytes=self._upload_max_bytes(),
+            media_endpoint=self.s3_url,
+        )
+        proxy = proxy_server(
+            nginx, plan, port=self.options.port, first_port=backend_port,
+            env=self._child_env(),
+        )
+        (port,) = self._start_servers(proxy)
+        return port
+
+    def _upload_max_bytes(self) -> int:
+        """The backend's photo limit, for nginx's coarser guard (the backend's own default
+        when LC_UPLOAD_MAX_BYTES is unset or not a number, which the backend refuses)."""
+        raw = self.environ.get("LC_UPLOAD_MAX_BYTES", "").strip()
+        return int(raw) if raw.isdigit() else DEFAULT_UPLOAD_MAX_BYTES
 
     def _state(self, port: int, sandbox_url: str, boot_seconds: float) -> dict[str, Any]:
         """The state file's content (ARCHITECTURE.md, "The process contract")."""
@@ -229,7 +294,10 @@ class Stack:
             "profile": options.profile,
             "log_dir": str(self.log_dir),
             "pid": os.getpid(),
-            "workers": options.workers,
+            "workers": self.sizes.wsgi_workers if self.sizes else options.workers,
+            "threads": self.sizes.threads if self.sizes else None,
+            "servers": describe(self.sizes),
+            "db_connections": self.sizes.db_connections if self.sizes else None,
             "database": self.database_name,
             "redis_prefix": self.redis_prefix,
             "s3_url": self.s3_url,
@@ -322,31 +390,23 @@ class Stack:
         # the backend's peak memory in a burst of 20 5 MB uploads by about a quarter, at no
         # cost in uploads per second (load/bench_upload.py). A value in the shell wins.
         env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
-        if self.options.profile == "scaled":
+        if self.sizes is not None:
             env.update(
                 LC_DATABASE_URL=self.database_url or "",
                 LC_REDIS_URL=self.redis_url or "",
                 LC_REDIS_PREFIX=self.redis_prefix or "",
+                # each process's share of LC_DB_CONNECTIONS
+                LC_DB_POOL_SIZE=str(self.sizes.pool_size),
+                # nginx in front sets X-Forwarded-For and X-Forwarded-Proto
+                LC_TRUSTED_PROXIES="1",
+                # nginx fetches a checked photo from the storage itself
+                LC_MEDIA_ACCEL_PREFIX=MEDIA_LOCATION,
             )
         if self.options.profile == "scaled" and not self.environ.get("LC_S3_ENDPOINT_URL"):
             env.update(s3_variables(self.s3_url or "", self.s3_bucket or DEFAULT_S3_BUCKET))
         if self.options.coverage_data is not None:
             env.update(coverage_variables(self.options.coverage_data))
         return env
-
-    def _backend_argv(self, port: int) -> list[str]:
-        argv = [
-            sys.executable, "-m", "uvicorn", "reference.config.asgi:application",
-            "--host", self.options.host, "--port", str(port),
-            # Django's ASGI handler does not speak the lifespan protocol.
-            "--lifespan", "off",
-            "--timeout-graceful-shutdown", "3",
-            # The contract's frame limit: a bigger WebSocket message closes the socket (1009).
-            "--ws-max-size", "65536",
-        ]
-        if self.options.profile == "scaled":
-            argv += ["--workers", str(self.options.workers)]
-        return argv
 
     def _spawn(
         self, name: str, argv: list[str], env: Mapping[str, str], log: Path, header: str = ""

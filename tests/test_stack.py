@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -23,11 +24,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stack import cli, coverage_hook, services
+from stack import backend, cli, coverage_hook, proxy, services
+from stack.backend import Sizes
 from stack.cli import parse_options, write_json_atomic
 from stack.errors import StackError
 from stack.launcher import Stack, StackOptions
-from stack.processes import ensure_port_free, pid_alive, proc_stat
+from stack.processes import ensure_port_free, free_port, pid_alive, proc_stat, spawn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOT_DEADLINE_SECONDS = 180
@@ -65,10 +67,36 @@ def test_serve_keeps_the_backend_otp_default_and_fixed_ports(clean_env):
     assert (options.port, options.sandbox_port) == (8000, 8900)
 
 
-def test_scaled_defaults_to_three_workers(clean_env):
-    _, options = parse_options(["serve", "--profile", "scaled"])
+def test_scaled_sizes_come_from_the_cores_unless_the_variables_say_otherwise(
+    clean_env, monkeypatch
+):
+    monkeypatch.setattr(backend, "machine_cores", lambda: 2)
 
-    assert options.workers == cli.DEFAULT_SCALED_WORKERS
+    _, derived = parse_options(["serve", "--profile", "scaled"])
+    monkeypatch.setenv("LC_WSGI_WORKERS", "3")
+    monkeypatch.setenv("LC_WSGI_THREADS", "2")
+    monkeypatch.setenv("LC_DB_CONNECTIONS", "20")
+    _, exported = parse_options(["serve", "--profile", "scaled"])
+    _, given = parse_options(["serve", "--profile", "scaled", "--workers", "4"])
+
+    assert (derived.workers, derived.sizes.threads) == (5, backend.DEFAULT_WSGI_THREADS)
+    assert derived.sizes.db_connections == backend.DEFAULT_DB_CONNECTIONS
+    assert (exported.workers, exported.sizes.threads, exported.sizes.db_connections) == (
+        3, 2, 20)
+    assert given.workers == 4
+
+
+def test_the_database_bound_is_shared_between_the_processes_that_use_it():
+    sizes = Sizes(wsgi_workers=5, wsgi_threads=8, db_connections=40)
+
+    # five REST workers and the socket server, each with an equal share
+    assert sizes.database_processes == 6
+    assert sizes.pool_size == 6
+    assert sizes.pool_size * sizes.database_processes <= 40
+    # a worker runs no more threads than it has connections
+    assert sizes.threads == 6
+    assert Sizes(wsgi_workers=5, wsgi_threads=4, db_connections=40).threads == 4
+    assert Sizes(wsgi_workers=5, wsgi_threads=4, db_connections=5).problem()
 
 
 def test_environment_chooses_profile_and_otp(clean_env, monkeypatch):
@@ -85,6 +113,10 @@ def test_environment_chooses_profile_and_otp(clean_env, monkeypatch):
     ("argv", "env", "expected"),
     [
         (["serve", "--workers", "2"], {}, "--workers applies to the scaled profile only"),
+        (["serve", "--profile", "scaled"], {"LC_WSGI_THREADS": "many"},
+         "LC_WSGI_THREADS must be a positive integer"),
+        (["serve", "--profile", "scaled", "--workers", "9"], {"LC_DB_CONNECTIONS": "5"},
+         "LC_DB_CONNECTIONS=5 is fewer than the processes that use the database"),
         (["serve", "--port", "9000", "--sandbox-port", "9000"], {}, "must differ"),
         (["serve", "--port", "70000"], {}, "from 0 to 65535"),
         (["serve", "--otp-ttl", "0"], {}, "positive integer"),
@@ -142,6 +174,47 @@ def test_scaled_uses_an_exported_s3_endpoint_as_it_is():
     assert env["LC_S3_ENDPOINT_URL"] == "https://s3.example.in"
     assert env["LC_S3_BUCKET"] == "media-qa"
     assert "LC_S3_ACCESS_KEY_ID" not in env
+
+
+def test_scaled_gives_each_process_its_share_and_trusts_its_one_proxy():
+    built = Stack(
+        StackOptions(profile="scaled", sizes=Sizes(wsgi_workers=3, wsgi_threads=4,
+                                                   db_connections=20)),
+        environ={}, stop_event=threading.Event(), say=print,
+    )
+
+    scaled = built._backend_env("http://127.0.0.1:8900")
+    embedded = _backend_env("embedded", {"LC_TRUSTED_PROXIES": "1"})
+
+    assert scaled["LC_DB_POOL_SIZE"] == "5"
+    assert scaled["LC_TRUSTED_PROXIES"] == "1"
+    assert scaled["LC_MEDIA_ACCEL_PREFIX"] == proxy.MEDIA_LOCATION
+    assert "LC_DB_POOL_SIZE" not in embedded
+    assert embedded["LC_TRUSTED_PROXIES"] == "1", "a variable of the shell is the shell's"
+
+
+def test_missing_nginx_is_a_plain_message(monkeypatch):
+    monkeypatch.setattr(proxy, "NGINX_PATHS", ())
+
+    with pytest.raises(StackError) as refused:
+        proxy.nginx_binary({"PATH": "/nonexistent"})
+
+    assert "nginx is not installed" in str(refused.value)
+    assert "apt-get install nginx" in str(refused.value)
+
+
+def test_a_scaled_boot_without_nginx_fails_before_anything_starts(monkeypatch, tmp_path):
+    monkeypatch.setattr(proxy, "NGINX_PATHS", ())
+    built = Stack(
+        StackOptions(profile="scaled", log_dir=tmp_path), environ={"PATH": "/nonexistent"},
+        stop_event=threading.Event(), say=print,
+    )
+
+    with pytest.raises(StackError, match="apt-get install nginx"):
+        built.start()
+
+    assert built.children == []
+    assert built.database_name is None, "no run database is made for a boot that cannot run"
 
 
 @pytest.mark.parametrize("profile", ["embedded", "scaled"])
@@ -245,6 +318,67 @@ def test_serve_on_a_taken_port_fails_at_once(tmp_path):
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is not available" in result.stderr
     assert not (tmp_path / "backend.log").exists()
+
+
+# --- nginx, alone --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lone_nginx(tmp_path) -> Iterator[str]:
+    """The scaled profile's nginx with nothing behind it (its two servers' ports closed); its
+    URL."""
+    try:
+        binary = proxy.nginx_binary(os.environ)
+    except StackError as missing:
+        pytest.skip(str(missing))
+    closed = [free_port("127.0.0.1") for _ in range(2)]
+    plan = proxy.ProxyPlan(data_dir=tmp_path / "proxy", host="127.0.0.1", wsgi_port=closed[0],
+                           asgi_port=closed[1], media_endpoint=f"http://127.0.0.1:{closed[0]}")
+    port = free_port("127.0.0.1")
+    server = proxy.proxy_server(binary, plan, port=port, first_port=port, env=_env())
+    child = spawn("proxy", server.argv_for_port(port), server.env, tmp_path / "proxy.log")
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _listening(url):
+        assert child.exit_code() is None, (tmp_path / "proxy.log").read_text()
+        assert time.monotonic() < deadline, "nginx did not listen within 30 s"
+        time.sleep(0.05)  # poll for nginx's port until the deadline
+    yield url
+    child.stop(print)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options", "status", "code"),
+    [
+        ("GET", "/api/services/categories/", {}, 502, "bad_gateway"),
+        ("GET", "/ws/chat/1/", {}, 502, "bad_gateway"),
+        ("POST", "/api/orders/", {"content": b"x" * (7 * 1024 * 1024)}, 413,
+         "request_too_large"),
+        ("POST", "/api/mobile/upload-image/", {"content": b"x" * (7 * 1024 * 1024)}, 413,
+         "request_too_large"),
+        ("GET", "/" + "a" * 10000, {}, 414, "uri_too_long"),
+        ("TRACE", "/api/", {}, 405, "method_not_allowed"),
+        ("GET", "/api/", {"headers": {"X-Big": "b" * 20000}}, 400, "bad_request"),
+        ("GET", proxy.MEDIA_LOCATION + "laundryconnect-media/images/x.jpg", {}, 404,
+         "not_found"),
+    ],
+    ids=["rest-down", "sockets-down", "body-too-large", "photo-too-large", "uri-too-long",
+         "trace", "header-too-large", "internal-location"],
+)
+def test_every_error_nginx_answers_itself_is_the_json_envelope(
+    lone_nginx, method, path, options, status, code
+):
+    with httpx.Client(base_url=lone_nginx, trust_env=False, timeout=30) as http:
+        reply = http.request(method, path, **options)
+
+    assert reply.status_code == status, reply.text
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    body = reply.json()
+    assert body["code"] == code
+    assert body["message"]
+    if path == "/api/mobile/upload-image/":
+        assert body["message"] == "The photo is too large: the most we take is 5 MB."
 
 
 # --- real boots --------------------------------------------------------------------------------
@@ -427,23 +561,67 @@ def _assert_bucket_exists(state: dict) -> None:
     assert state["s3_bucket"] in buckets, buckets
 
 
-def test_scaled_boot_runs_workers_and_drops_its_database_on_sigterm(boot):
+def _connections_sampled(state: dict, admin_url: str, stop: threading.Event,
+                         peak: list[int]) -> None:
+    """Until `stop`, the most connections pg_stat_activity shows on the run's database."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+        while not stop.is_set():
+            (count,) = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                (state["database"],),
+            ).fetchone()
+            peak[0] = max(peak[0], count)
+            time.sleep(0.01)  # sample until the burst is over
+
+
+def _burst(state: dict, requests: int) -> list[int]:
+    """`requests` reads sent at once (the catalog, the health check); their statuses."""
+    paths = ["/api/services/categories/", "/api/health/", "/api/services/items/"]
+    with httpx.Client(base_url=state["base_url"], trust_env=False, timeout=60,
+                      limits=httpx.Limits(max_connections=requests)) as http:
+        def one(index: int) -> int:
+            return http.get(paths[index % len(paths)]).status_code
+
+        with ThreadPoolExecutor(max_workers=requests) as pool:
+            return list(pool.map(one, range(requests)))
+
+
+def test_scaled_boot_runs_behind_nginx_within_its_connection_bound_and_drops_its_database(boot):
     admin_url = _scaled_services_or_skip()
 
-    # given a scaled stack with two workers
-    run = boot("--profile", "scaled", "--workers", "2")
+    # given a scaled stack with two REST workers and a bound of 9 database connections
+    run = boot("--profile", "scaled", "--workers", "2", env=_env(LC_DB_CONNECTIONS="9"))
     state = run.wait_state()
     assert "error" not in state, state["error"]
     assert state["profile"] == "scaled"
-    assert state["workers"] == 2
+    assert (state["workers"], state["threads"], state["db_connections"]) == (2, 3, 9)
+    assert state["servers"].keys() == {"proxy", "backend", "sockets"}
     assert state["database"].startswith("lc_")
     assert state["database"] in _postgres_databases(admin_url)
     _assert_healthy(state)
     _assert_bucket_exists(state)
     processes = _children(run.launcher.pid)
-    assert state["processes"]["s3"] in processes
-    # the sandbox, the S3 server, the uvicorn supervisor and at least its two workers
-    assert len(processes) >= 5, processes
+    assert {"s3", "proxy", "backend", "sockets"} <= state["processes"].keys()
+    assert set(state["processes"].values()) <= processes
+    # the sandbox, S3, nginx and its worker, gunicorn and its two workers, uvicorn
+    assert len(processes) >= 8, processes
+
+    # when 120 requests arrive at once, while the run database's connections are counted
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_connections_sampled,
+                               args=(state, admin_url, stop, peak))
+    sampler.start()
+    try:
+        statuses = _burst(state, 120)
+    finally:
+        stop.set()
+        sampler.join()
+
+    # then every one is served, and the backend never held more connections than its bound
+    assert statuses == [HTTPStatus.OK] * 120, sorted(set(statuses))
+    assert 0 < peak[0] <= 9, peak[0]
 
     # when the launcher is asked to stop
     run.launcher.send_signal(signal.SIGTERM)
@@ -469,7 +647,7 @@ def _measured_files(data_dir: Path) -> list[set[str]]:
 def test_scaled_boot_under_coverage_saves_every_workers_data_on_sigterm(boot, tmp_path):
     _scaled_services_or_skip()
 
-    # given a measured scaled stack with two workers, which serves a request
+    # given a measured scaled stack with two REST workers, which serves a request
     data_dir = tmp_path / "coverage"
     run = boot("--profile", "scaled", "--workers", "2", "--coverage-data", str(data_dir))
     state = run.wait_state()
@@ -481,13 +659,16 @@ def test_scaled_boot_under_coverage_saves_every_workers_data_on_sigterm(boot, tm
     run.launcher.send_signal(signal.SIGTERM)
     assert run.wait_exit() == 0, run.output()
 
-    # then each worker saved its data on the way out: two data files measured the ASGI
-    # application, which only the workers load (the setup commands and uvicorn's supervisor
-    # saved theirs too)
+    # then each server process saved its data on the way out: two data files measured the
+    # WSGI application, which only gunicorn's workers load, and one the ASGI application,
+    # which the socket server loads (the setup commands and gunicorn's supervisor saved
+    # theirs too)
     measured = _measured_files(data_dir)
-    serving = [files for files in measured
-               if any(name.endswith("reference/config/asgi.py") for name in files)]
-    assert len(serving) == 2, (len(measured), run.output())
+    def loading(module: str) -> list[set[str]]:
+        return [files for files in measured if any(name.endswith(module) for name in files)]
+
+    assert len(loading("reference/config/wsgi.py")) == 2, (len(measured), run.output())
+    assert len(loading("reference/config/asgi.py")) == 1, (len(measured), run.output())
 
 
 def test_failed_boot_writes_the_error_with_the_log_tail(boot):
