@@ -20,6 +20,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -193,6 +194,8 @@ def execute(module: str, tree: Path, config: Path, db: Path) -> float:
             except subprocess.TimeoutExpired:
                 runner.kill()
                 runner.wait()
+    if runner.returncode == 128 + signal.SIGINT:
+        raise KeyboardInterrupt  # cosmic-ray took the Ctrl-C (or a SIGINT of its own)
     if runner.returncode != 0:
         raise RuntimeError(f"cosmic-ray exec exited {runner.returncode}; see {log_path}")
     return time.monotonic() - started
@@ -282,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.list:
         return list_modules(modules)
+    try:
+        session.tool("cosmic-ray")
+    except session.MissingTool as error:
+        print(error, file=sys.stderr)
+        return 2
     for name in TARGET_VARIABLES:
         os.environ.pop(name, None)
     sessions = args.out_dir / "sessions"
@@ -295,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             interrupted = True
             say("interrupted: the reports hold what ran; the checkout was never mutated")
-        figures = write_reports(args.out_dir, tree)
+        finally:
+            figures = write_reports(args.out_dir, tree)
     totals = figures["totals"]
     say(f"{totals['run']} mutants run: {totals['killed']} killed, {totals['survived']} survived, "
         f"{totals['timeouts']} timed out, in {clock(time.monotonic() - started)}; "
