@@ -409,11 +409,13 @@ class Stack:
         return env
 
     def _spawn(
-        self, name: str, argv: list[str], env: Mapping[str, str], log: Path, header: str = ""
+        self, name: str, argv: list[str], env: Mapping[str, str], log: Path, header: str = "",
+        output_filter: Callable[[bytes], bytes] | None = None,
     ) -> Child:
         append = log in self._opened_logs
         self._opened_logs.add(log)
-        child = spawn(name, argv, env, log, append=append, header=header)
+        child = spawn(name, argv, env, log, append=append, header=header,
+                      output_filter=output_filter)
         self.children.append(child)
         return child
 
@@ -436,7 +438,9 @@ class Stack:
     def _launch(self, server: Server, *, retry: bool = False) -> tuple[Child, int]:
         port = server.port or (0 if retry else server.first_port) or free_port(self.options.host)
         log = self.log_dir / f"{server.name}.log"
-        return self._spawn(server.name, server.argv_for_port(port), server.env, log), port
+        child = self._spawn(server.name, server.argv_for_port(port), server.env, log,
+                            output_filter=server.output_filter)
+        return child, port
 
     def _await_healthy(self, server: Server, child: Child, port: int) -> int:
         attempts = 1

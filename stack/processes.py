@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -132,9 +133,15 @@ class Child:
     name: str
     process: subprocess.Popen
     log: Path
+    # the thread that copies a filtered output into `log` (None: the child writes it)
+    copier: threading.Thread | None = None
 
     def exit_code(self) -> int | None:
-        return self.process.poll()
+        code = self.process.poll()
+        if code is not None and self.copier is not None:
+            # the log is whole before anyone reads why the child ended
+            self.copier.join(timeout=STOP_DEADLINE_SECONDS)
+        return code
 
     def stop(self, say: Callable[[str], None]) -> None:
         """SIGTERM the group, wait with a deadline, then SIGKILL what is left."""
@@ -161,8 +168,10 @@ def spawn(
     *,
     append: bool = False,
     header: str = "",
+    output_filter: Callable[[bytes], bytes] | None = None,
 ) -> Child:
-    """Start `argv` from the repository root in a process group of its own, output to `log`."""
+    """Start `argv` from the repository root in a process group of its own, output to `log`
+    (each line through `output_filter` first, when one is given)."""
     with log.open("ab" if append else "wb") as out:
         if header:
             out.write(header.encode() + b"\n")
@@ -172,12 +181,29 @@ def spawn(
             cwd=REPO_ROOT,
             env=dict(env),
             stdin=subprocess.DEVNULL,
-            stdout=out,
+            stdout=out if output_filter is None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent_hook(),
         )
-    return Child(name, process, log)
+    copier = None
+    if output_filter is not None:
+        copier = threading.Thread(
+            target=_copy_filtered, args=(process, log, output_filter),
+            name=f"{name} output", daemon=True,
+        )
+        copier.start()
+    return Child(name, process, log, copier)
+
+
+def _copy_filtered(
+    process: subprocess.Popen, log: Path, output_filter: Callable[[bytes], bytes]
+) -> None:
+    """A child's output, line by line through `output_filter`, into `log` until it ends."""
+    with process.stdout, log.open("ab") as out:
+        for line in process.stdout:
+            out.write(output_filter(line))
+            out.flush()
 
 
 @dataclass(frozen=True)
@@ -192,6 +218,8 @@ class Server:
     deadline_seconds: float
     # A free port picked in advance (others had to know it); another is tried if it is lost.
     first_port: int = 0
+    # what each line of its output goes through on its way to the log (None: as it is)
+    output_filter: Callable[[bytes], bytes] | None = None
 
 
 # --- ports -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import grp
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -62,6 +63,16 @@ ERRORS = {
 }
 # nginx's own codes for a header too large and for a plain-HTTP request: 400 on the wire.
 ERROR_ALIASES = {494: 400, 497: 400}
+# The credentials that travel in URLs (a socket's `?token=`, a photo's signature `?s=`): nginx
+# names the request line in every error it logs, so the launcher takes them out of each line
+# on its way to proxy.log, as the backend's servers do in theirs.
+_CREDENTIAL = re.compile(rb"([?&](?:token|s)=)[^&\s\"']*")
+REDACTED = b"[redacted]"
+
+
+def redact_credentials(line: bytes) -> bytes:
+    """`line` with the value of every credential query parameter replaced."""
+    return _CREDENTIAL.sub(rb"\1" + REDACTED, line)
 
 
 def nginx_binary(environ: dict[str, str] | os._Environ[str]) -> str:
@@ -325,4 +336,5 @@ def proxy_server(binary: str, plan: ProxyPlan, *, port: int, first_port: int,
         env=env,
         deadline_seconds=PROXY_HEALTH_DEADLINE_SECONDS,
         first_port=first_port,
+        output_filter=redact_credentials,
     )

@@ -336,7 +336,8 @@ def lone_nginx(tmp_path) -> Iterator[str]:
                            asgi_port=closed[1], media_endpoint=f"http://127.0.0.1:{closed[0]}")
     port = free_port("127.0.0.1")
     server = proxy.proxy_server(binary, plan, port=port, first_port=port, env=_env())
-    child = spawn("proxy", server.argv_for_port(port), server.env, tmp_path / "proxy.log")
+    child = spawn("proxy", server.argv_for_port(port), server.env, tmp_path / "proxy.log",
+                  output_filter=server.output_filter)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while not _listening(url):
@@ -379,6 +380,25 @@ def test_every_error_nginx_answers_itself_is_the_json_envelope(
     assert body["message"]
     if path == "/api/mobile/upload-image/":
         assert body["message"] == "The photo is too large: the most we take is 5 MB."
+
+
+def test_nginx_logs_no_credential_that_travels_in_a_url(lone_nginx, tmp_path):
+    token, signature = "eyJhbGciOiJIUzI1NiJ9.secret-token", "media-signature"
+
+    with httpx.Client(base_url=lone_nginx, trust_env=False, timeout=30) as http:
+        http.get(f"/ws/notifications/?token={token}")
+        http.get(f"/media/images/{'0' * 32}.jpg?s={signature}")
+
+    # nginx logs each request it could not pass on, with its request line
+    log = tmp_path / "proxy.log"
+    deadline = time.monotonic() + 10
+    while log.read_text().count("connect() failed") < 2:
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)  # poll for the two lines until the deadline
+    assert "?token=[redacted]" in log.read_text()
+    assert "?s=[redacted]" in log.read_text()
+    assert token not in log.read_text()
+    assert signature not in log.read_text()
 
 
 # --- real boots --------------------------------------------------------------------------------
