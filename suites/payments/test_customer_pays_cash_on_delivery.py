@@ -36,3 +36,23 @@ def test_cash_is_collected_on_delivery(customer, staff, cash_order):
     # then the cash is captured and the order is paid
     assert customer.orders.get(cash_order["id"])["payment_status"] == "paid"
     assert customer.payments.get(payment["id"])["status"] == "captured"
+
+
+@allure.feature("Payments")
+@allure.story("Cash on delivery")
+@pytest.mark.needs_staff
+def test_cash_stays_pending_at_every_step_before_delivery(customer, staff, cash_order):
+    # given a pending cash payment
+    payment = customer.payments.pay(cash_order["id"], method="cash")
+
+    # when the laundry moves the order along, one step at a time, up to the door
+    for status in LIFECYCLE[1:-1]:
+        walk(staff, cash_order["id"], [status])
+
+        # then at each step nothing is collected yet: the cash changes hands on delivery
+        assert customer.orders.get(cash_order["id"])["payment_status"] == "unpaid", status
+        assert customer.payments.get(payment["id"])["status"] == "pending", status
+
+    # and on delivery it is (the positive control)
+    walk(staff, cash_order["id"], LIFECYCLE[-1:])
+    assert customer.orders.get(cash_order["id"])["payment_status"] == "paid"
