@@ -31,33 +31,32 @@ import os
 import secrets
 import shutil
 import sys
-import threading
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from load.accounts import AccountsError, bearer, customer_register, expect
 from load.benchkit import BenchError, each_profile, say
 from load.cli import exit_on_sigterm, positive
+from load.pgstat import (
+    SAMPLE_INTERVAL_SECONDS,
+    ConnectionSampler,
+    connection_bound,
+    pg_server_url,
+)
 from load.reporting import machine, now_iso, table, write_json
 from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
 from load.wrk import wrk_duration, wrk_run
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "rest.json"
 API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-SAMPLE_INTERVAL_SECONDS = 0.1
 # Neither read is throttled by the reference; the per-address limit is the one a read could
 # meet, and at a few thousand requests a second it would be what is measured: raised for the
 # benchmark's stack (a rate you export wins).
 UNTHROTTLED = "100000000/min"
-# Where the launcher makes run databases unless LC_PG_ADMIN_URL says otherwise
-# (stack/services.py); load/ does not import the launcher, so its default is written again here.
-DEFAULT_PG_ADMIN_URL = "postgresql://127.0.0.1:5432/test"
 
 # The scaled profile's targets: it stands in for a production backend
 SCALED_MIN_REQUESTS_PER_S = 1200
@@ -78,83 +77,6 @@ ENDPOINTS = (
     Endpoint("categories", "/api/services/categories/", authenticated=False),
     Endpoint("me", "/api/accounts/me/", authenticated=True),
 )
-
-# --- PostgreSQL's connections ------------------------------------------------------------------
-
-
-def pg_server_url(environ: Mapping[str, str]) -> str:
-    """The PostgreSQL server of the scaled stack, found as the launcher finds it: the given
-    database (LC_DATABASE_URL), else the server it makes run databases on (LC_PG_ADMIN_URL),
-    else its default."""
-    return (environ.get("LC_DATABASE_URL") or environ.get("LC_PG_ADMIN_URL")
-            or DEFAULT_PG_ADMIN_URL)
-
-
-def connection_bound(state: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[int | None,
-                                                                                   str]:
-    """The most PostgreSQL connections the stack is configured to hold, and where that was
-    read: the stack's state (`db_connections`), else LC_DB_CONNECTIONS; (None, why) when
-    neither gives a whole number."""
-    for value, source in ((state.get("db_connections"), "the stack's state (db_connections)"),
-                          (environ.get("LC_DB_CONNECTIONS"), "LC_DB_CONNECTIONS")):
-        if value is None or value == "":
-            continue
-        try:
-            return int(value), source
-        except (TypeError, ValueError):
-            return None, f"{source} is not a whole number: {value!r}"
-    return None, "neither the stack's state (db_connections) nor LC_DB_CONNECTIONS gives it"
-
-
-class ConnectionSampler:
-    """The peak of the client connections PostgreSQL holds for one database, counted in
-    `pg_stat_activity` every 100 ms in a thread while a `with` block runs (its own connection
-    left out). A server that cannot be asked leaves `peak` None and says why in `error`: the
-    REST figures stand without it."""
-
-    QUERY = ("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-             "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
-
-    def __init__(self, server_url: str, database: str) -> None:
-        self.server_url = server_url
-        self.database = database
-        self.peak: int | None = None
-        self.samples = 0
-        self.error = ""
-        self._connection: psycopg.Connection | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pg-sampler", daemon=True)
-
-    def __enter__(self) -> ConnectionSampler:
-        try:
-            self._connection = psycopg.connect(self.server_url, autocommit=True,
-                                               connect_timeout=5)
-        except psycopg.Error as error:
-            self.error = f"cannot connect to PostgreSQL: {error}"
-            return self
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        if self._connection is not None:
-            self._connection.close()
-
-    def _run(self) -> None:
-        assert self._connection is not None
-        while True:
-            try:
-                (count,) = self._connection.execute(self.QUERY, (self.database,)).fetchone()
-            except psycopg.Error as error:
-                self.error = f"pg_stat_activity could not be read: {error}"
-                return
-            self.samples += 1
-            self.peak = max(self.peak or 0, count)
-            if self._stop.wait(SAMPLE_INTERVAL_SECONDS):
-                return
-
 
 # --- one profile -------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from load.bench_rest import (
     ProfileResult,
     Run,
     Verdict,
-    connection_bound,
     targets,
 )
+from load.pgstat import connection_bound
 from load.wrk import wrk_duration, wrk_parse
 
 REPORT = """\
