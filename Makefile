@@ -13,7 +13,8 @@ WORKERS ?= 4
 # BENCH_ARGS adds options of the benchmark script: load/bench_upload.py for bench-upload (e.g.
 # BENCH_ARGS="--uploads 20"), load/bench_load.py for bench-load (e.g. BENCH_ARGS="--budget 120"),
 # load/bench_chat.py for bench-chat (e.g. BENCH_ARGS="--messages 1000"), load/bench_rest.py for
-# bench-rest (e.g. BENCH_ARGS="--duration 30s --connections 16 64 256").
+# bench-rest (e.g. BENCH_ARGS="--duration 30s --connections 16 64 256"), load/bench_burst.py for
+# bench-burst (e.g. BENCH_ARGS="--runs 3 --top-ups 100").
 TARGET  ?=
 SANDBOX ?=
 ARGS    ?=
@@ -65,7 +66,7 @@ E2E_PYTEST = $(PY) -m pytest suites contracts $(SUITE_ARGS) $(CONTRACT_ARGS) $(E
 
 .PHONY: help install e2e test lint unit suites suites-scaled contracts contracts-scaled serve \
 	serve-scaled bench-upload gate release-check \
-	load load-smoke bench-load bench-chat bench-rest wrk report clean mutation
+	load load-smoke bench-load bench-chat bench-rest bench-burst wrk report clean mutation
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -185,6 +186,9 @@ bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of eac
 
 bench-rest: install wrk ## wrk on categories and me at 16 and 256 connections: req/s, p99, errors, PostgreSQL's peak connections (PROFILE=scaled for one)
 	$(PY) -m load.bench_rest --profile $(BENCH_PROFILES) --out $(OUT)/bench/rest.json $(BENCH_ARGS)
+
+bench-burst: install ## verify racing the gateway's webhooks, then 200 verifies and their webhooks at once, 10 runs: 5xx, credited once, PostgreSQL's peak connections (PROFILE=scaled for one)
+	$(PY) -m load.bench_burst --profile $(BENCH_PROFILES) --out $(OUT)/bench/burst.json $(BENCH_ARGS)
 
 wrk: ## install wrk (apt), which bench-load compares Locust with and bench-rest runs
 	@command -v wrk >/dev/null || { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }
