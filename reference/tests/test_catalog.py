@@ -114,3 +114,30 @@ def test_a_page_past_the_end_is_404(api, catalog):
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("rows", "page_size", "queries", "has_next"),
+                         [(5, 20, 1, False), (5, 5, 1, False), (6, 5, 2, True), (0, 20, 1, False)])
+def test_a_first_page_that_holds_the_whole_list_is_counted_without_a_count_query(
+        api, django_assert_num_queries, rows, page_size, queries, has_next):
+    # the rows read are the count when one more than the page was asked for and not found; a
+    # longer list (the control) is counted by a query, and its count is exact either way
+    Category.objects.bulk_create(Category(name=f"C{n}", display_order=n) for n in range(rows))
+
+    with django_assert_num_queries(queries):
+        body = api.get(CATEGORIES, {"page_size": page_size}).json()
+
+    assert body["count"] == rows
+    assert len(body["results"]) == min(rows, page_size)
+    assert (body["next"] is not None) is has_next
+
+
+def test_later_pages_keep_their_count(api):
+    Category.objects.bulk_create(Category(name=f"C{n}", display_order=n) for n in range(7))
+
+    body = api.get(CATEGORIES, {"page_size": 5, "page": 2}).json()
+
+    assert body["count"] == 7
+    assert [row["display_order"] for row in body["results"]] == [5, 6]
+    assert body["next"] is None
+    assert body["previous"] is not None
