@@ -14,7 +14,7 @@ from reference.accounts.validators import (
     validate_expo_push_token,
     validate_pincode,
 )
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 
 
 class PhoneNumberField(serializers.CharField):
@@ -55,7 +55,7 @@ def _password_field() -> serializers.CharField:
     )
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = [
@@ -65,7 +65,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OperatorUserSerializer(serializers.ModelSerializer):
+class OperatorUserSerializer(ModelSerializer):
     """What staff see of an account: the User fields plus whether it is active."""
 
     class Meta:
@@ -186,7 +186,7 @@ class PushTokenSavedSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=PushToken.Platform.choices)
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(ModelSerializer):
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
 

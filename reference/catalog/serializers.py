@@ -4,17 +4,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.catalog.models import Category, ServiceItem
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "description", "icon", "display_order", "is_active"]
         read_only_fields = fields
 
 
-class ServiceItemSerializer(serializers.ModelSerializer):
+class ServiceItemSerializer(ModelSerializer):
     image = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.chat.models import CLIENT_ID_MAX_LENGTH, MESSAGE_MAX_LENGTH, Message, Room
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 from reference.integrations.media import media_url
 
 
@@ -54,7 +54,7 @@ class ChatSenderSerializer(ChatPersonSerializer):
     role = serializers.CharField()
 
 
-class ChatLastMessageSerializer(serializers.ModelSerializer):
+class ChatLastMessageSerializer(ModelSerializer):
     sender_id = serializers.UUIDField()
 
     class Meta:
@@ -63,7 +63,7 @@ class ChatLastMessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChatMessageSerializer(serializers.ModelSerializer):
+class ChatMessageSerializer(ModelSerializer):
     """A chat message; `seq` is its place in the room (1, 2, 3...), assigned by the server."""
 
     # Without a request in the context (a socket frame), a local image's URL is the path
@@ -87,7 +87,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(ModelSerializer):
     """The chat of one order, as the caller sees it."""
 
     # `unread_count` and `last_message` are set on the rooms by `selectors.rooms_decorate`.

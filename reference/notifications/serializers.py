@@ -2,12 +2,12 @@
 
 from rest_framework import serializers
 
-from reference.common.serializers import StrictInput
+from reference.common.serializers import ModelSerializer, StrictInput
 from reference.notifications.models import Notification, NotificationPreference
 from reference.orders.models import Order
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     data = serializers.JSONField(help_text="What the notification is about, e.g. `order_id`.")
 
     class Meta:
@@ -20,7 +20,7 @@ class NotificationCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=0)
 
 
-class NotificationPreferenceSerializer(StrictInput, serializers.ModelSerializer):
+class NotificationPreferenceSerializer(StrictInput, ModelSerializer):
     """Every switch; a PATCH may send any of them (other fields are ignored)."""
 
     class Meta:
@@ -31,7 +31,7 @@ class NotificationPreferenceSerializer(StrictInput, serializers.ModelSerializer)
         ]
 
 
-class OrderUpdateSerializer(serializers.ModelSerializer):
+class OrderUpdateSerializer(ModelSerializer):
     """The order as an `order_update` frame carries it."""
 
     class Meta:

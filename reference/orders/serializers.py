@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reference.accounts.serializers import AddressSerializer
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 from reference.orders.models import PICKUP_TIME_SLOTS, Order, OrderItem, OrderStatusChange
 from reference.uploads.serializers import ImageRefSerializer
 
@@ -56,7 +56,7 @@ class OrderStatusChangeWriteSerializer(StrictSerializer):
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     class Meta:
         model = OrderItem
         fields = [
@@ -66,14 +66,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(ModelSerializer):
     class Meta:
         model = OrderStatusChange
         fields = ["status", "note", "at"]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     items = OrderLineSerializer(many=True, read_only=True)
     images = ImageRefSerializer(many=True, read_only=True)
     # The order keeps copies of its addresses (as they were when it was placed).
@@ -92,7 +92,7 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSummarySerializer(serializers.ModelSerializer):
+class OrderSummarySerializer(ModelSerializer):
     item_count = serializers.IntegerField(read_only=True, help_text="The number of lines.")
 
     class Meta:
@@ -104,7 +104,7 @@ class OrderSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TrackSerializer(serializers.ModelSerializer):
+class TrackSerializer(ModelSerializer):
     order_id = serializers.UUIDField(source="id", read_only=True)
     status_history = StatusChangeSerializer(many=True, read_only=True)
     estimated_delivery = serializers.SerializerMethodField()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 from reference.payments.models import Payment, Refund, SavedMethod, Wallet, WalletTransaction
 
 PAISE = Decimal("0.01")
@@ -183,7 +183,7 @@ class SavedMethodUpdateSerializer(StrictSerializer):
     )
 
 
-class SavedMethodSerializer(serializers.ModelSerializer):
+class SavedMethodSerializer(ModelSerializer):
     class Meta:
         model = SavedMethod
         fields = [
@@ -196,7 +196,7 @@ class SavedMethodSerializer(serializers.ModelSerializer):
 # --- wallet ------------------------------------------------------------------------------------
 
 
-class WalletSerializer(serializers.ModelSerializer):
+class WalletSerializer(ModelSerializer):
     balance = _money_out()
 
     class Meta:
@@ -205,7 +205,7 @@ class WalletSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WalletTransactionSerializer(serializers.ModelSerializer):
+class WalletTransactionSerializer(ModelSerializer):
     amount = _money_out()
     balance_after = _money_out(allow_null=True)
     order_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -254,7 +254,7 @@ class PaymentCreateSerializer(StrictSerializer):
     )
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(ModelSerializer):
     amount = _money_out()
     order_id = serializers.UUIDField(read_only=True, allow_null=True)
     key_id = serializers.SerializerMethodField()
@@ -317,7 +317,7 @@ class RefundCreateSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(ModelSerializer):
     amount = _money_out()
     payment_id = serializers.UUIDField(read_only=True)
     order_id = serializers.UUIDField(read_only=True, allow_null=True)

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reference.common.serializers import StrictSerializer
+from reference.common.serializers import ModelSerializer, StrictSerializer
 from reference.integrations.media import media_url
 from reference.uploads.models import UploadedImage
 
@@ -19,7 +19,7 @@ class ImageUploadSerializer(StrictSerializer):
     )
 
 
-class ImageRefSerializer(serializers.ModelSerializer):
+class ImageRefSerializer(ModelSerializer):
     """An image as an order shows it: absolute URLs that need no auth header."""
 
     url = serializers.SerializerMethodField()
