@@ -118,7 +118,7 @@ def _common_options() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         help="gunicorn workers of the REST calls, scaled profile only (default: "
-        "$LC_WSGI_WORKERS, else two per core and one more)",
+        "$LC_WSGI_WORKERS, else one per core)",
     )
     common.add_argument(
         "--log-dir",

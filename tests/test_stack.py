@@ -79,7 +79,8 @@ def test_scaled_sizes_come_from_the_cores_unless_the_variables_say_otherwise(
     _, exported = parse_options(["serve", "--profile", "scaled"])
     _, given = parse_options(["serve", "--profile", "scaled", "--workers", "4"])
 
-    assert (derived.workers, derived.sizes.threads) == (5, backend.DEFAULT_WSGI_THREADS)
+    assert (derived.workers, derived.sizes.threads) == (
+        backend.machine_cores(), backend.DEFAULT_WSGI_THREADS)
     assert derived.sizes.db_connections == backend.DEFAULT_DB_CONNECTIONS
     assert (exported.workers, exported.sizes.threads, exported.sizes.db_connections) == (
         3, 2, 20)
