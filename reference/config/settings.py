@@ -223,6 +223,10 @@ MEDIA_ACCEL_PREFIX = _env("LC_MEDIA_ACCEL_PREFIX", "")
 # (boundaries, part headers, `order_id`), and the pixel budget checked before decoding.
 UPLOAD_MAX_BYTES = _env_int("LC_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 UPLOAD_MULTIPART_ALLOWANCE = 64 * 1024
+# A photo the backend takes is read into memory, not spooled to a temporary file (Django's
+# default spools what is over 2.5 MB): it is decoded straight after, and the decode slots below
+# bound how many wait at once.
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 UPLOAD_MAX_PIXELS = 40_000_000
 # Photos one backend process decodes at once. Each holds its pixels (tens of MB for a large
 # photo) until it is re-encoded, and Django runs each request in a thread of its own: without a

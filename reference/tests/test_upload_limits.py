@@ -7,6 +7,12 @@ import json
 from collections.abc import Iterable
 from http import HTTPStatus
 
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import InMemoryUploadedFile, TemporaryUploadedFile
+from django.core.files.uploadhandler import load_handler
+from django.http.multipartparser import MultiPartParser
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
 from reference.config.asgi import application
 from reference.tests.conftest import ORDERS
 from reference.uploads.limits import BodyLimitMiddleware, BodyLimitWsgiMiddleware
@@ -205,3 +211,23 @@ def test_under_wsgi_other_paths_are_limited_to_what_the_json_parser_takes(settin
     assert taken[0].startswith("200")
     assert taken[2] == [b"{}"]
     assert undeclared[0].startswith("200")
+
+
+def _parsed_upload(size: int):
+    photo = io.BytesIO(b"\xff\xd8\xff" + b"\0" * (size - 3))
+    photo.name = "photo.jpg"
+    body = encode_multipart(BOUNDARY, {"image": photo})
+    meta = {"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body))}
+    handlers = [load_handler(path) for path in django_settings.FILE_UPLOAD_HANDLERS]
+    _, files = MultiPartParser(meta, io.BytesIO(body), handlers).parse()
+    return files["image"]
+
+
+def test_a_photo_up_to_the_limit_is_read_into_memory_not_spooled_to_disk(settings):
+    near_the_limit = settings.UPLOAD_MAX_BYTES - 4096
+    assert isinstance(_parsed_upload(near_the_limit), InMemoryUploadedFile)
+    # control: under Django's default threshold (2.5 MB) the same photo goes to a temporary file
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    spooled = _parsed_upload(near_the_limit)
+    assert isinstance(spooled, TemporaryUploadedFile)
+    spooled.close()
