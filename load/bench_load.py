@@ -11,9 +11,10 @@ For each profile asked for (embedded and scaled by default), on one booted stack
     core of each tool can make.
 (b) Capacity: the mixed journeys of `load/locustfile.py` at stepped numbers of users (x2 per
     step from `--start-users` while the steps pass, /2 while they fail from the start, then
-    halfway between the last pass and the first failure, until the bracket closes or the
-    profile's time budget is spent), each step a short steady run with the statistics reset
-    once every user has started. A step passes when the gate's latency objectives pass and
+    halfway between the last pass and the first failure, until the two are within
+    `--resolution` percent of the users that passed (the bracket is closed), or the profile's
+    time budget is spent), each step a short steady run with the statistics reset once every
+    user has started. A step passes when the gate's latency objectives pass and
     each journey rate's point estimate meets its threshold: a step is too short for the gate's
     minimum sample, which the full `make load` run enforces. The logins are the spawn's, not
     the steady load's, so a step's verdict leaves them out (the API average too). The
@@ -50,6 +51,8 @@ from load.wrk import wrk_parse
 DEFAULT_OUT = REPO_ROOT / "reports" / "out" / "bench" / "load.json"
 HEALTH_PATH = "/api/health/"
 STEP_OVERHEAD_SECONDS = 15  # Locust's start, the spawn, the stop timeout
+# How a search that met a failing step and narrowed down to it ends (ProfileResult.bounded_by)
+CLOSED = "a closed bracket"
 
 
 def say(message: str) -> None:
@@ -255,7 +258,8 @@ class ProfileResult:
     generator: list[GeneratorResult] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     capacity: Step | None = None
-    bounded_by: str = ""  # what ended the search: a failing step, the time budget, --max-users
+    bounded_by: str = ""  # what ended the search: a closed bracket, the time budget, --max-users
+    first_failure: int | None = None  # the fewest users that failed, the bracket's upper end
     error: str = ""
 
 
@@ -284,7 +288,8 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
         say(f"(b) registering {pool} accounts")
         accounts_write(accounts, accounts_make(target.base_url, target.sandbox_url, pool))
         deadline = time.monotonic() + options.budget
-        search = Search(start=options.start_users, most=options.max_users)
+        search = Search(start=options.start_users, most=options.max_users,
+                        resolution=options.resolution / 100)
         users = search.first()
         while users is not None:
             if time.monotonic() + options.step_seconds + STEP_OVERHEAD_SECONDS > deadline:
@@ -302,18 +307,20 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
                 result.capacity = step
             users = search.next(users, step.passed)
         else:
-            result.bounded_by = "a failing step" if search.failed else "--max-users"
+            result.bounded_by = CLOSED if search.failed else "--max-users"
+        result.first_failure = search.failed
     say(f"{profile} stack stopped")
     return result
 
 
 class Search:
     """Which users to try: x2 from `start` while the steps pass, /2 while they fail from the
-    start, then halfway between the most users that passed and the fewest that failed, for as
-    many steps as the time budget holds."""
+    start, then halfway between the most users that passed and the fewest that failed, until
+    the two are no further apart than `resolution` (a share of the users that passed, one user
+    at least): the bracket is then closed."""
 
-    def __init__(self, *, start: int, most: int) -> None:
-        self.start, self.most = start, most
+    def __init__(self, *, start: int, most: int, resolution: float = 0.0) -> None:
+        self.start, self.most, self.resolution = start, most, resolution
         self.passed: int | None = None
         self.failed: int | None = None
 
@@ -329,6 +336,8 @@ class Search:
             return users * 2 if users * 2 <= self.most else None
         if self.passed is None:
             return users // 2 if users // 2 >= 2 else None
+        if self.failed - self.passed <= max(1, int(self.passed * self.resolution)):
+            return None
         middle = (self.passed + self.failed) // 2
         return middle if self.passed < middle < self.failed else None
 
@@ -375,11 +384,14 @@ def report_text(results: list[ProfileResult]) -> str:
             lines.append(f"{result.profile}: FAILED: {result.error.splitlines()[0]}")
         elif result.capacity:
             capacity = result.capacity
-            floor = "" if result.bounded_by == "a failing step" else "at least "
+            closed = result.bounded_by == CLOSED and result.first_failure is not None
+            floor = "" if closed else "at least "
+            bracket = (f"; {capacity.users} users pass, {result.first_failure} fail"
+                       if closed else f"; the search ended on {result.bounded_by}")
             lines.append(f"{result.profile}: capacity {floor}{capacity.requests_per_s:.1f} API "
                          f"req/s, {capacity.journeys_per_min:.0f} journeys/min at "
                          f"{capacity.users} users ({result.backend_workers} backend worker(s)) "
-                         f"within the gate; the search ended on {result.bounded_by}")
+                         f"within the gate{bracket}")
         else:
             lines.append(f"{result.profile}: no step passed the gate (see the table)")
     return "\n".join(lines)
@@ -392,6 +404,7 @@ def report_json(results: list[ProfileResult], options: argparse.Namespace) -> di
         "settings": {"health_seconds": options.health_seconds,
                      "connections": options.connections, "step_seconds": options.step_seconds,
                      "start_users": options.start_users, "max_users": options.max_users,
+                     "resolution_percent": options.resolution,
                      "budget_seconds_per_profile": options.budget},
         "profiles": [asdict(result) for result in results],
     }
@@ -415,8 +428,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="users of the first step (default 10)")
     parser.add_argument("--max-users", type=positive, default=120,
                         help="most users tried (default 120)")
-    parser.add_argument("--budget", type=positive, default=240,
-                        help="seconds of capacity steps per profile (default 240)")
+    parser.add_argument("--resolution", type=positive, default=10,
+                        help="the capacity bracket is closed when the fewest users that failed "
+                        "are within this percent of the most that passed (default 10)")
+    parser.add_argument("--budget", type=positive, default=600,
+                        help="seconds of capacity steps per profile (default 600)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="where the JSON goes (default reports/out/bench/load.json)")
     options = parser.parse_args(argv)

@@ -5,9 +5,10 @@ import pytest
 from load.bench_load import Search, step_verdict
 
 
-def tried(capacity: int, start: int = 10, most: int = 120) -> list[tuple[int, bool]]:
+def tried(capacity: int, start: int = 10, most: int = 120,
+          resolution: float = 0.0) -> list[tuple[int, bool]]:
     """The steps the search makes against a stack that holds up to `capacity` users."""
-    search = Search(start=start, most=most)
+    search = Search(start=start, most=most, resolution=resolution)
     steps = []
     users = search.first()
     while users is not None:
@@ -26,6 +27,18 @@ def tried(capacity: int, start: int = 10, most: int = 120) -> list[tuple[int, bo
 ])
 def test_search_doubles_halves_then_bisects(capacity, steps):
     assert tried(capacity) == steps
+
+
+@pytest.mark.parametrize(("capacity", "steps"), [
+    # 30 pass and 35 fail are 5 apart, more than 10 % of 30: one more step, 32, closes it
+    (33, [(10, True), (20, True), (40, False), (30, True), (35, False), (32, True)]),
+    # 60 pass and 70 fail are 10 apart, more than 6 (10 % of 60); 65 fails: 5 apart, closed
+    (63, [(10, True), (20, True), (40, True), (80, False), (60, True), (70, False),
+          (65, False)]),
+    (500, [(10, True), (20, True), (40, True), (80, True)]),
+])
+def test_search_stops_once_the_bracket_is_within_the_resolution(capacity, steps):
+    assert tried(capacity, resolution=0.1) == steps
 
 
 def test_the_account_pool_covers_the_steps_the_budget_holds():
