@@ -187,7 +187,7 @@ bench-chat: install ## chat message latency socket to socket, p50/p95/p99 of eac
 bench-rest: install wrk ## wrk on categories and me at 16 and 256 connections: req/s, p99, errors, PostgreSQL's peak connections (PROFILE=scaled for one)
 	$(PY) -m load.bench_rest --profile $(BENCH_PROFILES) --out $(OUT)/bench/rest.json $(BENCH_ARGS)
 
-bench-burst: install ## verify racing the gateway's webhooks, then 200 verifies and their webhooks at once, 10 runs: 5xx, credited once, PostgreSQL's peak connections (PROFILE=scaled for one)
+bench-burst: install ## verify racing the gateway's webhooks, then 100 verifies and their 300 webhooks at once, 10 runs: 5xx, credited once, PostgreSQL's peak connections (PROFILE=scaled for one)
 	$(PY) -m load.bench_burst --profile $(BENCH_PROFILES) --out $(OUT)/bench/burst.json $(BENCH_ARGS)
 
 wrk: ## install wrk (apt), which bench-load compares Locust with and bench-rest runs

@@ -557,9 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
     stack_options(parser, profiles=list(PROFILES), out=DEFAULT_OUT, logs="stack/burst")
     parser.add_argument("--runs", type=positive, default=10,
                         help="runs per profile, each a race and a burst (default 10)")
-    parser.add_argument("--top-ups", type=positive, default=200, metavar="N",
-                        help="top-ups of the burst: N verifies and the webhooks of N payments "
-                        f"(default 200; at most {MAX_TOP_UPS})")
+    # 100 verifies and the gateway's 300 webhooks: the 400 requests at once that the scaled
+    # profile is held to
+    parser.add_argument("--top-ups", type=positive, default=100, metavar="N",
+                        help="top-ups of the burst: N verifies and the webhooks of N payments, "
+                        f"4 x N requests (default 100; at most {MAX_TOP_UPS})")
     parser.add_argument("--race-top-ups", type=positive, default=50, metavar="N",
                         help=f"top-ups of the race (default 50; at most {MAX_TOP_UPS})")
     return parser

@@ -181,9 +181,9 @@ def test_at_once_raises_what_a_call_raised():
 # --- options -----------------------------------------------------------------------------------
 
 
-def test_defaults_are_ten_runs_of_a_fifty_top_up_race_and_a_two_hundred_top_up_burst():
+def test_defaults_are_ten_runs_of_a_fifty_top_up_race_and_a_burst_of_four_hundred_requests():
     options = build_parser().parse_args([])
-    assert (options.runs, options.race_top_ups, options.top_ups) == (10, 50, 200)
+    assert (options.runs, options.race_top_ups, options.top_ups) == (10, 50, 100)
 
 
 @pytest.mark.parametrize(("argv", "said"), [
