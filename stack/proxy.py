@@ -226,7 +226,9 @@ location @media_missing {{
 
 
 def _upload_locations(upload_max_bytes: int) -> str:
-    """The two upload paths: the photo's own 413 message, the rest as every other path."""
+    """The two upload paths: the photo's own 413 message, the rest as every other path, and
+    the body held in memory while it arrives (not in a temporary file, as a body over the
+    default buffer is), then passed on whole."""
     message = (
         f"The photo is too large: the most we take is {upload_max_bytes / 1024 / 1024:g} MB."
     )
@@ -234,6 +236,7 @@ def _upload_locations(upload_max_bytes: int) -> str:
     for index, path in enumerate(UPLOAD_PATHS):
         prefix = f"upload{index}-"
         blocks.append(f"""location = {path} {{
+    client_body_buffer_size {upload_max_bytes + BODY_GUARD_SLACK_BYTES};
     proxy_pass http://wsgi;
 {_indent(_forwarding('proxy_set_header Connection "";'), 4)}
 {_indent(_error_pages(prefix), 4)}

@@ -194,6 +194,21 @@ def test_scaled_gives_each_process_its_share_and_trusts_its_one_proxy():
     assert embedded["LC_TRUSTED_PROXIES"] == "1", "a variable of the shell is the shell's"
 
 
+def test_a_photo_body_stays_in_nginx_memory_and_other_bodies_keep_the_small_buffer(tmp_path):
+    plan = proxy.ProxyPlan(data_dir=tmp_path, host="127.0.0.1", wsgi_port=1, asgi_port=2,
+                           upload_max_bytes=5 * 1024 * 1024)
+
+    config = proxy.nginx_config(plan, port=3)
+
+    photo_buffer = plan.upload_max_bytes + proxy.BODY_GUARD_SLACK_BYTES
+    for path in proxy.UPLOAD_PATHS:
+        block = config.split(f"location = {path} {{", 1)[1].split("}", 1)[0]
+        assert f"client_body_buffer_size {photo_buffer};" in block
+    assert config.count("client_body_buffer_size 128k;") == 1  # the server's default
+    rest = config.split("location / {", 1)[1].split("}", 1)[0]
+    assert "client_body_buffer_size" not in rest
+
+
 def test_missing_nginx_is_a_plain_message(monkeypatch):
     monkeypatch.setattr(proxy, "NGINX_PATHS", ())
 
