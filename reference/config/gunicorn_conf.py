@@ -8,6 +8,7 @@ backend is measured (`COVERAGE_PROCESS_START`), each worker saving its data as i
 It is read by gunicorn's supervisor before Django is set up: nothing here imports Django.
 """
 
+import gc
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -46,6 +47,13 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker: Any) -> None:
+    """The application loaded, its objects (about 120,000) are kept out of the garbage
+    collector's full passes, which otherwise walk them all and stall every thread of the worker
+    (51 ms each, about once in 3,000 reads here; 0 with them frozen)."""
+    gc.freeze()
 
 
 def worker_exit(server: Any, worker: Any) -> None:
