@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +36,28 @@ class DependencyUnavailable(exceptions.APIException):
     status_code = status.HTTP_502_BAD_GATEWAY
     default_detail = "A service we depend on failed. Try again in a moment."
     default_code = "dependency_unavailable"
+
+
+class DatabaseBusy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "We are busy right now. Try again in a moment."
+    default_code = "service_unavailable"
+
+
+# What the databases say when a request waited its turn too long: SQLite's write lock after its
+# busy timeout (embedded), the connection pool's wait and PostgreSQL's connection limit (scaled).
+# A burst larger than the backend can take meets these; the client is told to come back
+# (503, the contract's "a dependency failed", with Retry-After) instead of a 500.
+BUSY_DATABASE_MESSAGES = ("database is locked", "database table is locked",
+                          "couldn't get a connection", "too many clients")
+BUSY_RETRY_AFTER_SECONDS = "1"
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing for now (see BUSY_DATABASE_MESSAGES); a missing
+    table or a broken query stays the server's error."""
+    return isinstance(exc, OperationalError) and any(
+        text in str(exc) for text in BUSY_DATABASE_MESSAGES)
 
 
 def error_body(*, message: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
@@ -102,6 +125,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound(*exc.args[:1])
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args[:1])
+    elif database_busy(exc):
+        exc = DatabaseBusy()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -117,4 +142,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body(message=message, code=code)
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+    if isinstance(exc, DatabaseBusy):
+        response.headers.setdefault("Retry-After", BUSY_RETRY_AFTER_SECONDS)
     return response

@@ -6,9 +6,10 @@ from http import HTTPStatus
 import pytest
 from django.core.exceptions import RequestDataTooBig
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 from django.test import Client, RequestFactory
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.views import APIView
 
 from reference.common import handlers
 from reference.common.middleware import JsonErrorMiddleware
@@ -174,3 +175,33 @@ def test_swagger_ui_is_served_offline():
     assert page.status_code == HTTPStatus.OK
     assert b"drf_spectacular_sidecar" in page.content
     assert script.status_code == HTTPStatus.OK
+
+
+class FailingQuery(APIView):
+    authentication_classes = ()
+    permission_classes = ()
+    failure = OperationalError("database is locked")
+
+    def get(self, request):
+        raise self.failure
+
+
+@pytest.mark.parametrize("message", ["database is locked",
+                                     "couldn't get a connection after 10.00 sec",
+                                     "FATAL:  sorry, too many clients already"])
+def test_a_database_that_is_busy_answers_503_with_retry_after(message):
+    FailingQuery.failure = OperationalError(message)
+
+    response = FailingQuery.as_view()(RequestFactory().get("/busy/"))
+    response.render()
+
+    assert_envelope(response, HTTPStatus.SERVICE_UNAVAILABLE, "service_unavailable")
+    assert response["Retry-After"] == "1"
+
+
+def test_any_other_database_error_stays_the_server_error():
+    # control: a missing table is a fault of the backend, not a wait; DRF re-raises it (500)
+    FailingQuery.failure = OperationalError("no such table: orders_order")
+
+    with pytest.raises(OperationalError):
+        FailingQuery.as_view()(RequestFactory().get("/busy/"))
