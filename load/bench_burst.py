@@ -36,7 +36,12 @@ import httpx
 from load.accounts import AccountsError, bearer, customer_register, expect
 from load.benchkit import BenchError, each_profile, say, stack_options, stack_options_read
 from load.cli import exit_on_sigterm, positive
-from load.pgstat import SAMPLE_INTERVAL_SECONDS, ConnectionSampler, connection_bound, pg_server_url
+from load.pgstat import (
+    SAMPLE_INTERVAL_SECONDS,
+    ConnectionSampler,
+    StackFigures,
+    pg_server_url,
+)
 from load.polling import poll
 from load.reporting import machine, now_iso, table, write_json
 from load.target import PROFILES, REPO_ROOT, BootedStack, Target, TargetError
@@ -401,15 +406,8 @@ def phase_run(session: Session, profile: str, phase: str, run: int, count: int) 
 
 
 @dataclass
-class ProfileResult:
-    profile: str
-    boot_seconds: float | None = None
-    workers: int | None = None
-    database: str | None = None
-    db_connection_bound: int | None = None
-    db_connection_bound_from: str = ""
+class ProfileResult(StackFigures):
     runs: list[PhaseRun] = field(default_factory=list)
-    error: str = ""
 
 
 def progress(run: PhaseRun, runs: int, bound: int | None) -> str:
@@ -434,13 +432,7 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
     say(f"booting the {profile} stack")
     stack = BootedStack(profile, options.log_dir / profile, workers=options.workers)
     with stack as target, client(target.base_url) as api, client(target.sandbox_url) as sandbox:
-        state = stack.state
-        result.boot_seconds = state.get("boot_seconds")
-        result.workers = state.get("workers")
-        result.database = state.get("database")
-        if result.database:
-            result.db_connection_bound, result.db_connection_bound_from = connection_bound(
-                state, os.environ)
+        result.read_state(stack.state, os.environ)
         say(f"{profile} stack up in {result.boot_seconds} s ({result.workers} worker(s))")
         session = Session(target, api, sandbox, result.database)
         sizes = {"race": options.race_top_ups, "burst": options.top_ups}

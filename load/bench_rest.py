@@ -44,7 +44,7 @@ from load.cli import exit_on_sigterm, positive
 from load.pgstat import (
     SAMPLE_INTERVAL_SECONDS,
     ConnectionSampler,
-    connection_bound,
+    StackFigures,
     pg_server_url,
 )
 from load.reporting import machine, now_iso, table, write_json
@@ -102,15 +102,8 @@ class Run:
 
 
 @dataclass
-class ProfileResult:
-    profile: str
-    boot_seconds: float | None = None
-    workers: int | None = None
-    database: str | None = None
-    db_connection_bound: int | None = None
-    db_connection_bound_from: str = ""
+class ProfileResult(StackFigures):
     runs: list[Run] = field(default_factory=list)
-    error: str = ""
 
 
 def customer_access(target: Target) -> str:
@@ -156,13 +149,7 @@ def profile_bench(profile: str, options: argparse.Namespace) -> ProfileResult:
     stack = BootedStack(profile, options.log_dir / profile,
                         env_defaults={"LC_THROTTLE_IP": UNTHROTTLED})
     with stack as target:
-        state = stack.state
-        result.boot_seconds = state.get("boot_seconds")
-        result.workers = state.get("workers")
-        result.database = state.get("database")
-        if result.database:
-            result.db_connection_bound, result.db_connection_bound_from = connection_bound(
-                state, os.environ)
+        result.read_state(stack.state, os.environ)
         say(f"{profile} stack up in {result.boot_seconds} s ({result.workers} worker(s)); "
             "registering the customer")
         headers = bearer(customer_access(target))

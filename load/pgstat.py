@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -38,6 +39,29 @@ def connection_bound(state: Mapping[str, Any], environ: Mapping[str, str]) -> tu
         except (TypeError, ValueError):
             return None, f"{source} is not a whole number: {value!r}"
     return None, "neither the stack's state (db_connections) nor LC_DB_CONNECTIONS gives it"
+
+
+@dataclass
+class StackFigures:
+    """What a benchmark of the scaled or embedded stack records of the stack it booted, read
+    from the launcher's state: boot time, workers, the run database and its connection bound
+    (and the error that kept a profile from being measured)."""
+
+    profile: str
+    boot_seconds: float | None = None
+    workers: int | None = None
+    database: str | None = None
+    db_connection_bound: int | None = None
+    db_connection_bound_from: str = ""
+    error: str = ""
+
+    def read_state(self, state: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+        self.boot_seconds = state.get("boot_seconds")
+        self.workers = state.get("workers")
+        self.database = state.get("database")
+        if self.database:
+            self.db_connection_bound, self.db_connection_bound_from = connection_bound(
+                state, environ)
 
 
 class ConnectionSampler:
