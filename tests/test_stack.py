@@ -746,3 +746,13 @@ def test_missing_watched_process_is_an_error(boot, watched):
 
     assert run.wait_exit() == 1
     assert f"--watch-pid {watched.pid} is not a running process" in state["error"]
+
+
+def test_uvicorn_leaves_the_contracts_frame_limit_to_the_backend():
+    # a frame the server's reader refuses is left half read and the connection reset, which can
+    # overtake the close frame (1006); the backend's own check reads it whole and closes 1009
+    argv = backend.asgi_argv("127.0.0.1", 8000)
+
+    cap = int(argv[argv.index("--ws-max-size") + 1])
+    assert cap > 64 * 1024
+    assert cap == backend.WS_MAX_SIZE

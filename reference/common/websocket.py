@@ -11,8 +11,10 @@
 - `FrameConsumer`: JSON frames with a `type`; no user -> close 4401, and an open socket is
   closed 4401 when its token expires, or its user is deactivated or resets the password
   (`sessions_revoke`), as a REST call with that token would be refused from then on; a frame over
-  WS_MAX_FRAME_BYTES -> close 1009 (uvicorn's `--ws-max-size` closes first; this is the
-  check when another server runs the app); more frames than the token bucket allows -> 1008.
+  WS_MAX_FRAME_BYTES -> close 1009, with the closing handshake, once the frame is read
+  whole (the launcher gives uvicorn's `--ws-max-size` 16 times more, as a hard cap only: a
+  server that refuses while reading leaves bytes unread and resets the connection); more
+  frames than the token bucket allows -> 1008.
 - `group_send`: hands a frame to every socket of a channel-layer group, from sync code.
 """
 
